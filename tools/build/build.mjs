@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Bundles an app or tool (apps/<name>/src/main.ts, tools/<name>/src/main.ts) into
+// dist/<group>/<name>/main.js. Workspace libraries are bundled in; every npm
+// package stays external and is loaded from node_modules at run time, so native
+// and wasm assets (pg, PGlite) keep working.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { listProjects, workspaceAliases, workspaceRoot } from './workspace.mjs';
+
+const args = process.argv.slice(2);
+const quiet = args.includes('--quiet');
+const names = args.filter((a) => !a.startsWith('--'));
+const aliases = workspaceAliases();
+
+const externalPackages = {
+  name: 'external-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.path in aliases || args.path.startsWith('node:')) return undefined;
+      return { path: args.path, external: true };
+    });
+  },
+};
+
+const targets = listProjects().filter(
+  (p) => (names.length === 0 || names.includes(p.name)) && existsSync(join(workspaceRoot, p.root, 'src/main.ts')),
+);
+if (names.length > 0 && targets.length !== names.length) {
+  console.error(`build: unknown app or tool in ${names.join(', ')}`);
+  process.exit(2);
+}
+for (const p of targets) {
+  const outfile = join(workspaceRoot, 'dist', p.root, 'main.js');
+  await build({
+    entryPoints: [join(workspaceRoot, p.root, 'src/main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    alias: aliases,
+    plugins: [externalPackages],
+    logLevel: quiet ? 'warning' : 'info',
+    banner: { js: "import { createRequire as __kmsgridCreateRequire } from 'node:module'; const require = __kmsgridCreateRequire(import.meta.url);" },
+  });
+}

@@ -1,0 +1,1 @@
+import { PLACEHOLDER } from '@kmsgrid/kms-protocol'; console.log(PLACEHOLDER);
