@@ -1,2 +1,4 @@
 export { ConfigError, EnvReader, parseHostPort, formatHostPort } from './env.js';
 export type { Env, ListenAddress } from './env.js';
+export { createLogger, silentLogger } from './logger.js';
+export type { Logger, LogFields, LogLevel } from './logger.js';
