@@ -1,4 +1,13 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createSecretKey,
+  type Cipheriv,
+  type Decipheriv,
+  type KeyObject,
+} from 'node:crypto';
 import { Rijndael, expandRijndaelKey } from './rijndael.js';
 
 /**
@@ -66,19 +75,27 @@ function checkBlocks(data: Uint8Array, iv: Uint8Array): void {
   if (iv.length !== AES_BLOCK) throw new RangeError(`CBC IV must be 16 bytes, got ${iv.length}`);
 }
 
-const toU8 = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+/** Copies a node Buffer into a standalone Uint8Array. */
+const toU8 = (b: Buffer): Uint8Array => new Uint8Array(b);
+
+/** Runs a node cipher over `data` into a fresh array (not a slice of node's buffer pool). */
+function drain(c: Cipheriv | Decipheriv, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(data.length);
+  const head = c.update(data);
+  out.set(head);
+  out.set(c.final(), head.length);
+  return out;
+}
 
 /** v5: standard AES-128-CBC, done by node:crypto. */
 export const kmsV5Cipher: KmsCbcCipher = {
   encrypt(data, iv = ZERO_IV) {
     checkBlocks(data, iv);
-    const c = createCipheriv('aes-128-cbc', keyV5, iv).setAutoPadding(false);
-    return toU8(Buffer.concat([c.update(data), c.final()]));
+    return drain(createCipheriv('aes-128-cbc', keyV5, iv).setAutoPadding(false), data);
   },
   decrypt(data, iv = ZERO_IV) {
     checkBlocks(data, iv);
-    const d = createDecipheriv('aes-128-cbc', keyV5, iv).setAutoPadding(false);
-    return toU8(Buffer.concat([d.update(data), d.final()]));
+    return drain(createDecipheriv('aes-128-cbc', keyV5, iv).setAutoPadding(false), data);
   },
 };
 
