@@ -69,10 +69,11 @@ export function decide(command: CountGroupCommand, state: CountGroupState): Coun
     case 'RecordActivationRequest': {
       const d = command.data;
       assertStream(state, d.applicationId);
-      if (state.recent.has(d.origin.requestId)) return [];
       const now = d.now.getTime();
       if (Number.isNaN(now)) throw new LedgerDomainError('KMSG_ERR_LEDGER_BAD_TIME', `recording time of request ${d.origin.requestId} is not a valid date`);
       const t = Math.max(now, state.clock);
+      const previous = state.recent.get(d.origin.requestId);
+      if (previous !== undefined && previous.at > t - REQUEST_DEDUP_WINDOW_MS) return [];
       return [d.decision.kind === 'count' ? counted(d as CountRequestData, t, state) : refused(d as RefusedRequestData, t, state)];
     }
     default: {
@@ -176,7 +177,8 @@ export function replyOf(event: CountGroupEvent): LedgerRecordReply {
 
 /** The reply a request id got when it was recorded, while it is remembered. */
 export function recordedReply(state: CountGroupState, requestId: string): RecordedReply | undefined {
-  return state.recent.get(requestId);
+  const r = state.recent.get(requestId);
+  return r === undefined ? undefined : { count: r.count, newClient: r.newClient };
 }
 
 /**
@@ -190,6 +192,5 @@ export function recordActivation(state: CountGroupState, command: CountGroupComm
   const events = decide(command, state);
   const first = events[0];
   if (first !== undefined) return { events, reply: replyOf(first) };
-  const previous = state.recent.get(command.data.origin.requestId) as RecordedReply;
-  return { events, reply: { count: previous.count, newClient: previous.newClient } };
+  return { events, reply: recordedReply(state, command.data.origin.requestId) as RecordedReply };
 }

@@ -18,12 +18,9 @@ export class RecentRequests {
     return this.replies.size;
   }
 
-  get(requestId: string): RecordedReply | undefined {
+  /** The reply of a remembered request id and when it was recorded (epoch ms). */
+  get(requestId: string): (RecordedReply & { readonly at: number }) | undefined {
     return this.replies.get(requestId);
-  }
-
-  has(requestId: string): boolean {
-    return this.replies.has(requestId);
   }
 
   add(requestId: string, at: number, reply: RecordedReply): void {
