@@ -4,8 +4,8 @@ import {
   createHash,
   createHmac,
   createSecretKey,
-  type Cipheriv,
-  type Decipheriv,
+  type Cipher,
+  type Decipher,
   type KeyObject,
 } from 'node:crypto';
 import { Rijndael, expandRijndaelKey } from './rijndael.js';
@@ -79,7 +79,7 @@ function checkBlocks(data: Uint8Array, iv: Uint8Array): void {
 const toU8 = (b: Buffer): Uint8Array => new Uint8Array(b);
 
 /** Runs a node cipher over `data` into a fresh array (not a slice of node's buffer pool). */
-function drain(c: Cipheriv | Decipheriv, data: Uint8Array): Uint8Array {
+function drain(c: Cipher | Decipher, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(data.length);
   const head = c.update(data);
   out.set(head);
