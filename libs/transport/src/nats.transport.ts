@@ -1,0 +1,222 @@
+import { Empty, ErrorCode, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from 'nats';
+import {
+  InvalidMessageError,
+  NoRespondersError,
+  TransportClosedError,
+  TransportError,
+  TransportTimeoutError,
+} from './errors.js';
+import {
+  handleMessage,
+  handleRequest,
+  InFlight,
+  instrumentation,
+  instrumentedPublish,
+  instrumentedRequest,
+  type Instrumentation,
+  type TransportOptions,
+} from './instrument.js';
+import { parseSubscriptionSubject } from './subject.js';
+import type {
+  MessageHandler,
+  MessageHeaders,
+  ReceivedReply,
+  RequestHandler,
+  Subscription,
+  Transport,
+  TransportMessage,
+} from './transport.js';
+
+export interface NatsTransportOptions extends TransportOptions {
+  /**
+   * Whether drain()/close() also drain/close the connection. Default true:
+   * the transport owns the connection it was given.
+   */
+  readonly ownsConnection?: boolean;
+}
+
+function toNats(h: MessageHeaders): MsgHdrs | undefined {
+  const keys = Object.keys(h);
+  if (keys.length === 0) return undefined;
+  const out = natsHeaders();
+  for (const k of keys) out.set(k, h[k]!);
+  return out;
+}
+
+function fromNats(h: MsgHdrs | undefined): MessageHeaders {
+  const out: Record<string, string> = {};
+  if (h === undefined) return out;
+  // Our headers are single-valued; a repeated name keeps its last value.
+  for (const [k, values] of h) {
+    const last = values[values.length - 1];
+    if (last !== undefined) out[k] = last;
+  }
+  return out;
+}
+
+const natsCode = (err: unknown): string | undefined =>
+  typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+
+/** Maps a nats.js error to the transport's typed errors. */
+function mapError(err: unknown, subject: string, operation: string, timeoutMs = 0): Error {
+  if (err instanceof TransportError) return err;
+  switch (natsCode(err)) {
+    case ErrorCode.NoResponders:
+      return new NoRespondersError(subject, { cause: err });
+    case ErrorCode.Timeout:
+      return new TransportTimeoutError(subject, timeoutMs, { cause: err });
+    case ErrorCode.ConnectionClosed:
+    case ErrorCode.ConnectionDraining:
+      return new TransportClosedError(operation, { cause: err });
+    case ErrorCode.BadSubject:
+      return new InvalidMessageError(`bad subject "${subject}"`, { cause: err });
+    case ErrorCode.BadHeader:
+      return new InvalidMessageError(`bad header on ${subject}`, { cause: err });
+    default:
+      return new TransportError(`${operation} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+class NatsTransportSubscription implements Subscription {
+  constructor(
+    private readonly sub: NatsSubscription,
+    private readonly running: InFlight,
+    readonly subject: string,
+    readonly queue: string | undefined,
+    private readonly onEnd: (s: NatsTransportSubscription) => void,
+  ) {}
+
+  unsubscribe(): void {
+    this.onEnd(this);
+    if (!this.sub.isClosed()) this.sub.unsubscribe();
+  }
+
+  async drain(): Promise<void> {
+    this.onEnd(this);
+    // sub.drain() unsubscribes and delivers what the server already sent; then
+    // we wait for the handlers those deliveries started.
+    if (!this.sub.isClosed() && !this.sub.isDraining()) await this.sub.drain().catch(() => undefined);
+    await this.sub.closed.catch(() => undefined);
+    await this.running.idle();
+  }
+}
+
+class NatsTransport implements Transport {
+  readonly kind = 'nats' as const;
+  private readonly inst: Instrumentation;
+  private readonly subscriptions = new Set<NatsTransportSubscription>();
+  private readonly requests = new InFlight();
+  private draining = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: NatsTransportOptions,
+  ) {
+    this.inst = instrumentation('nats', options);
+  }
+
+  request(subject: string, data: Uint8Array, options: { headers?: MessageHeaders; timeoutMs: number }): Promise<ReceivedReply> {
+    const work = instrumentedRequest(this.inst, subject, data, options, async (headers) => {
+      try {
+        const reply = await this.nc.request(subject, data, { timeout: options.timeoutMs, headers: toNats(headers) });
+        return { data: reply.data, headers: fromNats(reply.headers) };
+      } catch (err) {
+        throw mapError(err, subject, `request ${subject}`, options.timeoutMs);
+      }
+    });
+    this.requests.track(work);
+    return work;
+  }
+
+  serve(subject: string, options: { queue: string }, handler: RequestHandler): Subscription {
+    return this.attach(subject, options.queue, async (m, msg) => {
+      const reply = await handleRequest(this.inst, options.queue, msg, handler);
+      if (m.reply === undefined) return;
+      try {
+        m.respond(reply.data.byteLength === 0 ? Empty : reply.data, { headers: toNats(reply.headers ?? {}) });
+      } catch {
+        // The connection closed under a running handler; the requester times out.
+      }
+    });
+  }
+
+  publish(subject: string, data: Uint8Array, options?: { headers?: MessageHeaders }): void {
+    instrumentedPublish(this.inst, subject, data, options?.headers, (headers) => {
+      try {
+        this.nc.publish(subject, data, { headers: toNats(headers) });
+      } catch (err) {
+        throw mapError(err, subject, `publish ${subject}`);
+      }
+    });
+  }
+
+  subscribe(subject: string, handler: MessageHandler, options?: { queue?: string }): Subscription {
+    const queue = options?.queue;
+    return this.attach(subject, queue, (_m, msg) => handleMessage(this.inst, queue, msg, handler));
+  }
+
+  async flush(): Promise<void> {
+    try {
+      await this.nc.flush();
+    } catch (err) {
+      throw mapError(err, '', 'flush');
+    }
+  }
+
+  async drain(): Promise<void> {
+    if (this.draining || this.nc.isClosed()) return;
+    this.draining = true;
+    // Our subscriptions first, so running handlers can still send requests
+    // (nc.drain() would also drain the reply inbox they need); then the connection.
+    await Promise.all([...this.subscriptions].map((s) => s.drain()));
+    await this.requests.idle();
+    if (this.options.ownsConnection === false) {
+      await this.nc.flush().catch(() => undefined);
+    } else if (!this.nc.isClosed() && !this.nc.isDraining()) {
+      await this.nc.drain();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.draining = true;
+    for (const s of [...this.subscriptions]) s.unsubscribe();
+    if (this.options.ownsConnection !== false && !this.nc.isClosed()) await this.nc.close();
+  }
+
+  private attach(
+    subject: string,
+    queue: string | undefined,
+    run: (m: Msg, msg: TransportMessage) => Promise<void>,
+  ): Subscription {
+    if (this.draining || this.nc.isClosed()) throw new TransportClosedError(`subscribe to ${subject}`);
+    parseSubscriptionSubject(subject);
+    const running = new InFlight();
+    let sub: NatsSubscription;
+    try {
+      sub = this.nc.subscribe(subject, {
+        ...(queue === undefined ? {} : { queue }),
+        callback: (err, m) => {
+          if (err !== null) return; // subscription-level errors (permissions) end the subscription
+          running.track(run(m, { subject: m.subject, data: m.data, headers: fromNats(m.headers) }));
+        },
+      });
+    } catch (err) {
+      throw mapError(err, subject, `subscribe to ${subject}`);
+    }
+    const handle = new NatsTransportSubscription(sub, running, subject, queue, (s) => this.subscriptions.delete(s));
+    this.subscriptions.add(handle);
+    return handle;
+  }
+}
+
+/**
+ * The transport over a nats.js v2 connection: NATS request/reply with queue
+ * groups, service errors in the `Nats-Service-Error(-Code)` headers, W3C trace
+ * context in headers.
+ *
+ * @example
+ * const transport = createNatsTransport(await connect({ servers: process.env.NATS_URL }));
+ */
+export function createNatsTransport(nc: NatsConnection, options: NatsTransportOptions = {}): Transport {
+  return new NatsTransport(nc, options);
+}
