@@ -7,11 +7,12 @@ import { restore, snapshot } from './count-group.snapshot.js';
 import { LedgerDomainError } from './errors.js';
 import { CountGroupHarness, day, givenEvents, guid, KMS_IDS, recordCommand, recordMessage, type RequestSpec } from './testing/count-group.fixtures.js';
 
-const SERVER = { nPolicy: 5, kmsCountedId: KMS_IDS.server2008r2C };
-const WIN7 = { nPolicy: 25, kmsCountedId: KMS_IDS.windows7 };
-type Machine = { cmid: string; nPolicy: number; kmsCountedId: string };
+type Kind = { nPolicy: number; kmsCountedId: string };
+type Machine = Kind & { cmid: string };
+const SERVER: Kind = { nPolicy: 5, kmsCountedId: KMS_IDS.server2008r2C };
+const WIN7: Kind = { nPolicy: 25, kmsCountedId: KMS_IDS.windows7 };
 
-const machines = (n: number, kind: typeof SERVER, from: number): Machine[] => Array.from({ length: n }, (_, i) => ({ cmid: guid(from + i), ...kind }));
+const machines = (n: number, kind: Kind, from: number): Machine[] => Array.from({ length: n }, (_, i) => ({ cmid: guid(from + i), ...kind }));
 
 /** Every machine asks, then every machine retries once (as clients in grace do); returns the count each saw on its retry. */
 function askAndRetry(ms: readonly Machine[]) {
