@@ -31,15 +31,17 @@ describe('parsePdu / serializePdu on the captures', () => {
   }
 
   it('decodes the v4 NDR64 exchange field by field (decoded.txt)', () => {
-    const [bind, ack, alter, alterResp, req1, resp1, req2] = loadVector('v4-win7pro-ndr64-btfn-2req').pdus.map((p) => parsePdu(p.bytes));
+    const pdus = loadVector('v4-win7pro-ndr64-btfn-2req').pdus.map((p) => parsePdu(p.bytes));
+    const at = (i: number): RpcPdu => pdus[i]!;
+    const [bind, ack, alter, alterResp, req1, resp1, req2] = [at(0), at(1), at(2), at(3), at(4), at(5), at(6)];
     expect(bind).toMatchObject({ kind: 'bind', flags: 0x13, callId: 2, maxXmitFrag: 5840, maxRecvFrag: 5840, assocGroupId: 0 });
-    expect(bind!.kind === 'bind' && bind.contexts).toEqual([
+    expect(bind.kind === 'bind' && bind.contexts).toEqual([
       { contextId: 0, abstractSyntax: KMS_INTERFACE, transferSyntaxes: [NDR32_SYNTAX] },
       { contextId: 1, abstractSyntax: KMS_INTERFACE, transferSyntaxes: [NDR64_SYNTAX] },
       { contextId: 2, abstractSyntax: KMS_INTERFACE, transferSyntaxes: [btfnSyntax(3)] },
     ]);
     expect(ack).toMatchObject({ kind: 'bind_ack', flags: 0x13, assocGroupId: 0xc5b41ff4 });
-    if (ack!.kind !== 'bind_ack') throw new Error('not a bind_ack');
+    if (ack.kind !== 'bind_ack') throw new Error('not a bind_ack');
     expect(Buffer.from(ack.secondaryAddress).toString('latin1')).toBe('11692\0');
     expect(ack.secondaryAddressPad.length).toBe(0);
     expect(ack.results).toEqual([
@@ -49,7 +51,7 @@ describe('parsePdu / serializePdu on the captures', () => {
     ]);
     expect(alter).toMatchObject({ kind: 'alter_context', flags: 0x13, callId: 2 });
     expect(alterResp).toMatchObject({ kind: 'alter_context_resp', flags: 0x03, assocGroupId: 0xc5b41ff4 });
-    if (alterResp!.kind !== 'alter_context_resp') throw new Error('not an alter_context_resp');
+    if (alterResp.kind !== 'alter_context_resp') throw new Error('not an alter_context_resp');
     expect(toHex(alterResp.secondaryAddressPad)).toBe('3131');
     expect(alterResp.results).toEqual([{ result: 0, reason: 0, transferSyntax: NDR32_SYNTAX }]);
     expect(req1).toMatchObject({ kind: 'request', callId: 2, allocHint: 260, contextId: 0, opnum: 0 });
