@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { loadAllVectors, loadVector } from '../testing/vectors.js';
 import { KmsProtocolError } from '../wire/errors.js';
 import { fromHex, toHex } from '../wire/hex.js';
-import { ContextResult, KMS_INTERFACE, NDR32_SYNTAX, NDR64_SYNTAX, NIL_SYNTAX, btfnSyntax } from './constants.js';
+import type { Guid } from '../wire/guid.js';
+import { ContextResult, KMS_INTERFACE, NDR32_SYNTAX, NDR64_SYNTAX, NIL_SYNTAX, PfcFlags, btfnSyntax, type SyntaxId } from './constants.js';
 import { encodingLength, parsePdu, serializePdu } from './pdu.codec.js';
-import type { RpcPdu } from './pdu.types.js';
-import { arbPdu } from './testing-arbitraries.js';
+import type { ContextResultItem, PresentationContext, RpcPdu } from './pdu.types.js';
 
 const expectError = (f: () => unknown, code: string, offset: number) => {
   try {
@@ -87,6 +87,49 @@ describe('parsePdu rejects malformed PDUs with code and offset', () => {
   it('bind_ack with a secondary address running past the end', () =>
     expectError(() => parsePdu(fromHex('05000c031000000020000000020000000000000000000000ff00000000000000')), 'TRUNCATED', 26));
 });
+
+// fast-check generators for valid PDUs
+const u8 = fc.integer({ min: 0, max: 0xff });
+const u16 = fc.integer({ min: 0, max: 0xffff });
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
+const guid = fc.uuid().map((s) => s.toLowerCase() as Guid);
+const syntax: fc.Arbitrary<SyntaxId> = fc.record({ uuid: guid, version: u32 });
+const bytes = (maxLength: number) => fc.uint8Array({ maxLength });
+const context: fc.Arbitrary<PresentationContext> = fc.record({
+  contextId: u16,
+  abstractSyntax: syntax,
+  transferSyntaxes: fc.array(syntax, { maxLength: 3 }),
+});
+const result: fc.Arbitrary<ContextResultItem> = fc.record({ result: u16, reason: u16, transferSyntax: syntax });
+const common = { callId: u32 };
+
+const bindLike = (kind: 'bind' | 'alter_context') =>
+  fc.record({ kind: fc.constant(kind), flags: u8, ...common, maxXmitFrag: u16, maxRecvFrag: u16, assocGroupId: u32, contexts: fc.array(context, { maxLength: 4 }) });
+
+const ackLike = (kind: 'bind_ack' | 'alter_context_resp') =>
+  fc
+    .record({ flags: u8, ...common, maxXmitFrag: u16, maxRecvFrag: u16, assocGroupId: u32, secondaryAddress: bytes(12), padSeed: bytes(3), results: fc.array(result, { maxLength: 4 }) })
+    .map(({ padSeed, ...r }) => {
+      const need = (4 - ((26 + r.secondaryAddress.length) % 4)) % 4;
+      const pad = new Uint8Array(need);
+      pad.set(padSeed.subarray(0, need));
+      return { kind, ...r, secondaryAddressPad: pad };
+    });
+
+const arbPdu: fc.Arbitrary<RpcPdu> = fc.oneof(
+  bindLike('bind'),
+  bindLike('alter_context'),
+  ackLike('bind_ack'),
+  ackLike('alter_context_resp'),
+  fc.record({ kind: fc.constant('bind_nak' as const), flags: u8, ...common, rejectReason: u16, versions: fc.array(fc.record({ major: u8, minor: u8 }), { maxLength: 3 }), trailer: bytes(8) }),
+  fc
+    .record({ flags: u8, ...common, allocHint: u32, contextId: u16, opnum: u16, objectUuid: guid, stub: bytes(64) })
+    .map(({ objectUuid, ...r }) =>
+      r.flags & PfcFlags.OBJECT_UUID ? { kind: 'request' as const, ...r, objectUuid } : { kind: 'request' as const, ...r },
+    ),
+  fc.record({ kind: fc.constant('response' as const), flags: u8, ...common, allocHint: u32, contextId: u16, cancelCount: u8, stub: bytes(64) }),
+  fc.record({ kind: fc.constant('fault' as const), flags: u8, ...common, allocHint: u32, contextId: u16, cancelCount: u8, faultFlags: u8, status: u32, stub: bytes(16) }),
+);
 
 describe('round trip (fast-check)', () => {
   it('random valid PDUs re-encode identically, also via a framer-sized copy', () => {
