@@ -93,6 +93,10 @@ export function decideActivation(req: PolicyDecideRequest, config: PolicyConfig,
   }
 
   if (config.clockToleranceMinutes !== null) {
+    // The contract guarantees digits; checked again so a bad caller gets a refusal, not a SyntaxError.
+    if (!/^\d{1,20}$/.test(body.clientTime)) {
+      return refuse(POLICY_HRESULTS.invalidTimestamp, 'clock-skew', `client time ${JSON.stringify(body.clientTime.slice(0, 40))} is not a FILETIME`);
+    }
     const skew = BigInt(body.clientTime) - fileTimeOf(now);
     const limit = BigInt(config.clockToleranceMinutes) * TICKS_PER_MINUTE;
     if (skew > limit || -skew > limit) {

@@ -154,6 +154,10 @@ describe('decideActivation: client clock', () => {
     expectRefused(at(2n ** 64n - 1n), BAD_TIME, 'clock-skew');
   });
 
+  it('Given a client time that is not a decimal FILETIME (a caller skipping the contract), Then 0xC004F06C, not an exception', () => {
+    expectRefused(decideActivation(requestFor(item, { clientTime: '12abc' }), configWith(), NOW), BAD_TIME, 'clock-skew');
+  });
+
   it('Given a 15-minute tolerance, Then 16 minutes off is refused', () => {
     const tight = configWith({ KMSGRID_CLOCK_TOLERANCE: '15' });
     expectCounted(at(fileTime(NOW) + 15n * TICKS_PER_MINUTE, tight));
