@@ -25,3 +25,28 @@ export type {
   LedgerRecordRequest,
   LedgerRecordReply,
 } from './activation.contract.js';
+export {
+  LEDGER_QUERY_SUBJECTS,
+  LEDGER_QUERY_QUEUE,
+  LEDGER_CLIENTS_MAX_LIMIT,
+  LedgerRequestStatsSchema,
+  LedgerApplicationStatusSchema,
+  LedgerStatusRequestSchema,
+  LedgerStatusReplySchema,
+  LedgerClientsRequestSchema,
+  LedgerClientSchema,
+  LedgerClientsReplySchema,
+  ledgerStatusRequestCodec,
+  ledgerStatusReplyCodec,
+  ledgerClientsRequestCodec,
+  ledgerClientsReplyCodec,
+} from './ledger-query.contract.js';
+export type {
+  LedgerRequestStatsDto,
+  LedgerApplicationStatusDto,
+  LedgerStatusRequest,
+  LedgerStatusReply,
+  LedgerClientsRequest,
+  LedgerClientDto,
+  LedgerClientsReply,
+} from './ledger-query.contract.js';
