@@ -1,0 +1,29 @@
+export { ConcurrencyError, EventStoreError, isConcurrencyError, isEventStoreError, retryOnConcurrencyError } from './errors.js';
+export type { EventStoreErrorCode, ExpectedVersion } from './errors.js';
+export { assertStreamId, streamCategory } from './events.js';
+export type { EventMetadata, NewEvent, RecordedEvent } from './events.js';
+export { createEventStore } from './event-store.js';
+export type {
+  AppendResult,
+  EventStore,
+  EventStoreOptions,
+  EventStoreTransaction,
+  ReadAllOptions,
+  ReadAllPage,
+  ReadStreamOptions,
+  ReadStreamResult,
+} from './event-store.js';
+export { DEFAULT_SCHEMA, migrateToLatest } from './schema/migrate.js';
+export type { EventStoreTables } from './schema/tables.js';
+export { DEFAULT_SUBJECT_PREFIX, EVENT_HEADERS, decodeEventMessage, encodeEventMessage, eventSubject } from './event-message.js';
+export type { EventMessage, EventMessageBody } from './event-message.js';
+export { RelayPublishError, createOutboxRelay, ensureEventsStream } from './outbox-relay.js';
+export type { EventsStreamOptions, OutboxRelay, OutboxRelayOptions, RelayState, RelayStatus } from './outbox-relay.js';
+export { createProjection, rebuildProjection, runProjection } from './projection.js';
+export type { ProjectionDefinition, ProjectionRunner } from './projection.js';
+export { backoffDelay } from './backoff.js';
+export type { BackoffOptions } from './backoff.js';
+export { startEmbeddedPostgres } from './embedded-postgres.js';
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
+export { createPostgresDb } from './postgres.js';
+export type { PostgresDbOptions } from './postgres.js';
