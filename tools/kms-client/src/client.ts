@@ -200,7 +200,7 @@ const faultText = (status: number) => `RPC fault 0x${status.toString(16).padStar
 function unexpectedItem(item: SessionItem, waitingFor: string): Failure {
   switch (item.kind) {
     case 'closed':
-      return { kind: 'closed', message: `the host closed the connection while waiting for ${waitingFor}` };
+      return { kind: 'closed', message: `the host closed the connection before the ${waitingFor}` };
     case 'socket-error':
       return socketFailure(item.error, `waiting for ${waitingFor}`);
     case 'rpc': {
@@ -335,13 +335,13 @@ async function runRequest(
   session.send(pduBytes);
   let item: SessionItem;
   try {
-    item = await session.next(options.timeoutMs, `the answer to request ${sequence}`);
+    item = await session.next(options.timeoutMs, `answer to request ${sequence}`);
   } catch (e) {
     if (!(e instanceof SessionError)) throw e;
     return { ...base, callId, status: 'error', checks: [], failure: e.failure, durationMs: elapsed() };
   }
   if (item.kind !== 'rpc' || item.event.kind !== 'result') {
-    const failure = unexpectedItem(item, `the answer to request ${sequence}`);
+    const failure = unexpectedItem(item, `answer to request ${sequence}`);
     return { ...base, callId, status: 'error', checks: [], failure, durationMs: elapsed() };
   }
   const { event } = item;

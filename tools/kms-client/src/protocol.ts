@@ -34,4 +34,4 @@ export {
   type RpcClientEvent,
   type RpcPdu,
 } from '../../../libs/kms-protocol/src/rpc/index.js';
-export { decodeResponseStub, type ResponseStubResult } from '../../../libs/kms-protocol/src/ndr/index.js';
+export { decodeResponseStub, encodeErrorStub, encodeResponseStub, type ResponseStubResult } from '../../../libs/kms-protocol/src/ndr/index.js';

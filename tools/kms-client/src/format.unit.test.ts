@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { describeFailure, formatJson, formatLastLine, formatNegotiation, formatRequest, formatText } from './format.js';
+import { describeHresult, formatHresult, hresultName } from './hresult.js';
+import type { Guid } from './protocol.js';
+import { decisiveFailure, exitCodeOf, type ActivationResult, type RequestOutcome } from './result.js';
+import { formatTarget, parseTarget } from './target.js';
+
+const g = (s: string) => s as Guid;
+const request: RequestOutcome = {
+  connection: 1,
+  sequence: 1,
+  protocol: 6,
+  product: {
+    name: 'Windows 10 Enterprise',
+    skuName: 'Windows 11 Enterprise',
+    applicationId: g('55c92734-d682-4d71-983e-d6ec3f16059f'),
+    applicationName: 'Windows',
+    kmsCountedId: g('58e2134f-8e11-4d17-9cb2-91069c151148'),
+    kmsItemName: 'Windows 10/11 2015 (Volume)',
+    skuId: g('73111121-5638-40f6-bc11-f1d7b0d64300'),
+    defaultProtocol: 6,
+    nPolicy: 25,
+  },
+  request: {
+    majorVersion: 6,
+    minorVersion: 0,
+    applicationId: '55c92734-d682-4d71-983e-d6ec3f16059f',
+    skuId: '73111121-5638-40f6-bc11-f1d7b0d64300',
+    kmsCountedId: '58e2134f-8e11-4d17-9cb2-91069c151148',
+    cmid: '6f0f6a3c-1111-4aaa-8bbb-000000000006',
+    previousCmid: '00000000-0000-0000-0000-000000000000',
+    workstation: 'VECTOR-V6.example.test',
+    nPolicy: 25,
+    licenseStatus: 2,
+    remainingMinutes: 43200,
+    vm: false,
+    clientTime: '2026-11-27T22:55:55.000Z',
+    clientFileTime: '134090325550000000',
+  },
+  syntax: 'ndr64',
+  callId: 3,
+  contextId: 1,
+  status: 'activated',
+  response: {
+    majorVersion: 6,
+    minorVersion: 0,
+    size: 260,
+    epid: '03612-00206-556-123727-03-1033-17763.0000-2972018',
+    hwid: '3A1C049600B60076',
+    cmid: '6f0f6a3c-1111-4aaa-8bbb-000000000006',
+    clientTime: '2026-11-27T22:55:55.000Z',
+    count: 50,
+    activationInterval: 120,
+    renewalInterval: 10080,
+  },
+  checks: [
+    { name: 'hmac', ok: true },
+    { name: 'cmid', ok: true },
+  ],
+  durationMs: 4,
+};
+
+const ok: ActivationResult = {
+  ok: true,
+  exitCode: 0,
+  target: '127.0.0.1:1688',
+  connections: [
+    {
+      index: 1,
+      local: '127.0.0.1:50000',
+      negotiation: {
+        offered: { ndr32: true, ndr64: true, btfn: true, multiplex: true },
+        ndr32: true,
+        ndr64: true,
+        btfn: true,
+        btfnFeatures: 3,
+        alterContext: true,
+        assocGroupId: 0x1001,
+        maxXmitFrag: 5840,
+        maxRecvFrag: 5840,
+        secondaryAddress: '1688',
+        multiplex: true,
+      },
+      checks: [{ name: 'bind-ack-call-id', ok: true }],
+      requests: [request],
+    },
+  ],
+  totals: { planned: 1, sent: 1, activated: 1, failed: 0 },
+  failures: 0,
+  durationMs: 9,
+};
+
+describe('formatRequest', () => {
+  it('prints the response like vlmcs -v, with the checks', () => {
+    expect(formatRequest(request, 2, false)).toBe(
+      [
+        'Request 1 of 2 on connection 1 (KMS v6.0, NDR64, call id 3, context 1)',
+        '  Product                     : Windows 10 Enterprise',
+        'Response (260 bytes, KMS v6.0)',
+        '  KMS host ePID               : 03612-00206-556-123727-03-1033-17763.0000-2972018',
+        '  KMS host hardware ID        : 3A1C049600B60076',
+        '  Client machine ID           : 6f0f6a3c-1111-4aaa-8bbb-000000000006',
+        '  Client time                 : 2026-11-27 22:55:55 UTC',
+        '  Current count               : 50',
+        '  Activation interval         : 120 min (2 h)',
+        '  Renewal interval            : 10080 min (7 days)',
+        '  Checks                      : all 2 passed (hmac, cmid)',
+        '  Result                      : activated (4 ms)',
+      ].join('\n'),
+    );
+  });
+
+  it('adds the request fields when verbose', () => {
+    const text = formatRequest(request, 1, true);
+    expect(text).toContain('  SKU ID (Activation ID)      : 73111121-5638-40f6-bc11-f1d7b0d64300 (Windows 11 Enterprise)');
+    expect(text).toContain('  License status              : 2 (OOB grace)');
+    expect(text).toContain('  Workstation name            : VECTOR-V6.example.test');
+    expect(text).toContain('  Remaining time              : 43200 min (30 days)');
+  });
+
+  it('lists failed checks and the HRESULT answer', () => {
+    const bad: RequestOutcome = {
+      ...request,
+      status: 'hresult',
+      response: undefined,
+      hresult: 0xc004f042,
+      checks: [{ name: 'response-stub', ok: false, detail: 'error stub of 9 bytes, expected 12' }],
+      failure: { kind: 'hresult', message: 'x', hresult: 0xc004f042 },
+    };
+    const text = formatRequest(bad, 1, false);
+    expect(text).toContain('  Answer                      : HRESULT 0xC004F042 (SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH)');
+    expect(text).toContain('    FAILED response-stub: error stub of 9 bytes, expected 12');
+    expect(text).toContain('  Result                      : HRESULT');
+  });
+});
+
+describe('last line and report', () => {
+  it('says OK with counts', () => {
+    expect(formatLastLine(ok)).toBe('kms-client: OK: 1 of 1 activation succeeded against 127.0.0.1:1688 (count 50)');
+    expect(formatText(ok, 1, true).split('\n').at(-1)).toBe(formatLastLine(ok));
+    expect(formatNegotiation(ok.connections[0]!.negotiation!)).toBe(
+      'NDR32 (alter_context) + NDR64 + BTFN (0x3) of {NDR32, NDR64, BTFN}; multiplex; assoc group 0x00001001; max frag 5840/5840; secondary address "1688"',
+    );
+  });
+
+  it('says FAILED with the HRESULT name, or the network reason', () => {
+    const hr: ActivationResult = { ...ok, ok: false, exitCode: 1, failure: { kind: 'hresult', message: 'x', hresult: 0xc004f042 }, failures: 1 };
+    expect(formatLastLine(hr)).toBe('kms-client: FAILED: HRESULT 0xC004F042 (SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH)');
+    const refused: ActivationResult = { ...ok, ok: false, exitCode: 3, failure: { kind: 'refused', message: 'connect: connection refused (ECONNREFUSED)' }, failures: 3 };
+    expect(formatLastLine(refused)).toBe('kms-client: FAILED: connect: connection refused (ECONNREFUSED) (3 failures, 1 of 1 activated)');
+  });
+
+  it('emits one parseable JSON document with the last line', () => {
+    const doc = JSON.parse(formatJson(ok)) as ActivationResult & { lastLine: string };
+    expect(doc.lastLine).toBe(formatLastLine(ok));
+    expect(doc.connections[0]!.requests[0]!.response!.epid).toBe('03612-00206-556-123727-03-1033-17763.0000-2972018');
+    expect(doc.connections[0]!.requests[0]!.request.clientFileTime).toBe('134090325550000000');
+  });
+});
+
+describe('exit codes and failures', () => {
+  it('maps failure kinds to the documented exit codes', () => {
+    expect(exitCodeOf(undefined)).toBe(0);
+    for (const kind of ['hresult', 'check', 'protocol', 'rpc'] as const) expect(exitCodeOf({ kind, message: '' })).toBe(1);
+    expect(exitCodeOf({ kind: 'usage', message: '' })).toBe(2);
+    for (const kind of ['refused', 'timeout', 'closed', 'network'] as const) expect(exitCodeOf({ kind, message: '' })).toBe(3);
+  });
+
+  it('reports a network failure before earlier activation failures', () => {
+    const hr = { kind: 'hresult' as const, message: 'h', hresult: 1 };
+    const to = { kind: 'timeout' as const, message: 't' };
+    expect(decisiveFailure([hr, to])).toBe(to);
+    expect(decisiveFailure([hr])).toBe(hr);
+    expect(decisiveFailure([])).toBeUndefined();
+    expect(describeFailure(to)).toBe('t');
+  });
+});
+
+describe('hresult', () => {
+  it('formats and names KMS HRESULTs', () => {
+    expect(formatHresult(0x8007000d)).toBe('0x8007000D');
+    expect(formatHresult(-1073418174)).toBe('0xC004F042');
+    expect(describeHresult(0xc004f06c)).toBe('HRESULT 0xC004F06C (SL_E_VL_INVALID_TIMESTAMP)');
+    expect(describeHresult(0xc004f038)).toBe('HRESULT 0xC004F038 (SL_E_VL_NOT_ENOUGH_COUNT)');
+    expect(describeHresult(0x8007000d)).toBe('HRESULT 0x8007000D (ERROR_INVALID_DATA)');
+    expect(hresultName(0xc004f074)).toBe('no KMS host could be contacted');
+    expect(describeHresult(0x12345678)).toBe('HRESULT 0x12345678');
+  });
+});
+
+describe('target', () => {
+  it('round-trips host:port forms', () => {
+    for (const t of ['127.0.0.1:1688', '[::1]:11688', 'kms.example.org:1']) {
+      const p = parseTarget(t);
+      expect(p.ok && formatTarget(p.target)).toBe(t);
+    }
+    expect(parseTarget('')).toEqual({ ok: false, message: 'empty target' });
+    expect(parseTarget('[::1]x')).toEqual({ ok: false, message: 'unexpected "x" after \']\'' });
+    expect(parseTarget(':1688')).toEqual({ ok: false, message: 'no host in ":1688"' });
+  });
+});
