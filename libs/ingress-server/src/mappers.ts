@@ -1,0 +1,60 @@
+import type { PolicyDecideReply, PolicyDecideRequest } from '@kmsgrid/contracts';
+import type { KmsRequest, KmsResponse } from '@kmsgrid/kms-protocol';
+
+/** Wire (decoded KMS request) -> contract message for the policy. */
+export function toDecideRequest(input: {
+  readonly requestId: string;
+  readonly receivedAt: Date;
+  readonly clientAddress: string;
+  readonly ingressId: string;
+  readonly rpcSyntax: 'ndr32' | 'ndr64';
+  readonly version: { readonly major: number; readonly minor: number };
+  readonly request: KmsRequest | undefined;
+}): PolicyDecideRequest {
+  const r = input.request;
+  return {
+    origin: {
+      requestId: input.requestId,
+      receivedAt: input.receivedAt.toISOString(),
+      clientAddress: input.clientAddress,
+      ingressId: input.ingressId,
+      rpcSyntax: input.rpcSyntax,
+    },
+    version: { major: input.version.major, minor: input.version.minor },
+    ...(r && {
+      request: {
+        vmInfo: r.vmInfo,
+        licenseStatus: r.licenseStatus,
+        bindingExpiration: r.bindingExpiration,
+        applicationId: r.applicationId,
+        skuId: r.skuId,
+        kmsCountedId: r.kmsCountedId,
+        cmid: r.cmid,
+        previousCmid: r.previousCmid,
+        nPolicy: r.nPolicy,
+        clientTime: r.clientTime.toString(),
+        workstationName: r.workstationName,
+      },
+    }),
+  };
+}
+
+/** Policy's answer -> the KMS response; version, CMID and client time echo the request, as clients check. */
+export function toKmsResponse(
+  request: KmsRequest,
+  reply: Extract<PolicyDecideReply, { kind: 'activate' }>,
+  hwid: Uint8Array,
+): KmsResponse {
+  return {
+    kind: 'kms-response',
+    majorVersion: request.majorVersion,
+    minorVersion: request.minorVersion,
+    epid: reply.epid,
+    cmid: request.cmid,
+    clientTime: request.clientTime,
+    count: reply.count,
+    activationInterval: reply.activationInterval,
+    renewalInterval: reply.renewalInterval,
+    hwid,
+  };
+}
