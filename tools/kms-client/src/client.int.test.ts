@@ -176,6 +176,40 @@ describe('activate against the test host', () => {
     expect(h.connections()).toBe(0);
   });
 
+  /** A raw server answering the first PDU it receives with `reply(callId)`. */
+  async function rawHost(reply: (callId: number) => Uint8Array): Promise<number> {
+    const s = createServer((sock) => {
+      sock.on('error', () => undefined);
+      sock.once('data', (b: Buffer) => sock.write(reply(b.readUInt32LE(12))));
+    });
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    hosts.push({ port: 0, requests: [], connections: () => 0, close: () => new Promise<void>((r) => s.close(() => r())) });
+    return (s.address() as AddressInfo).port;
+  }
+  const header = (ptype: number, length: number, callId: number) =>
+    Buffer.from([5, 0, ptype, 0x03, 0x10, 0, 0, 0, length & 0xff, length >> 8, 0, 0, callId & 0xff, (callId >> 8) & 0xff, 0, 0]);
+
+  it('reports a bind_nak and a fault as RPC failures (exit 1), garbage as a protocol failure', async () => {
+    const nak = await rawHost((id) => Buffer.concat([header(13, 24, id), Buffer.from([4, 0, 1, 5, 0, 0, 0, 0])]));
+    const r1 = await activate({ target: `127.0.0.1:${nak}`, timeoutMs: 2000 });
+    expect([r1.exitCode, r1.failure]).toEqual([1, { kind: 'rpc', message: 'bind refused (bind_nak reason 4)' }]);
+
+    const fault = await rawHost((id) => {
+      const body = Buffer.alloc(16);
+      body.writeUInt32LE(32, 0);
+      body.writeUInt32LE(0x1c01000b, 8);
+      return Buffer.concat([header(3, 32, id), body]);
+    });
+    const r2 = await activate({ target: `127.0.0.1:${fault}`, timeoutMs: 2000 });
+    expect([r2.exitCode, r2.failure]).toEqual([1, { kind: 'rpc', message: 'RPC fault 0x1c01000b (nca_proto_error) while waiting for bind_ack' }]);
+
+    const junk = await rawHost(() => Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    const r3 = await activate({ target: `127.0.0.1:${junk}`, timeoutMs: 2000 });
+    expect(r3.exitCode).toBe(1);
+    expect(r3.failure!.kind).toBe('protocol');
+    expect(r3.failure!.message).toMatch(/^bad answer while waiting for bind_ack: RPC_VERSION at offset 0/);
+  });
+
   it('connects to a bracketed IPv6 target', async () => {
     const s = createServer((sock) => sock.destroy());
     const ok = await new Promise<boolean>((resolve) => {
