@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { jsonCodec } from './schema.js';
+import { SUBJECTS } from './subjects.js';
 
 const GuidString = Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' });
 const U32 = Type.Integer({ minimum: 0, maximum: 0xffffffff });
@@ -89,3 +90,14 @@ export const policyDecideRequestCodec = jsonCodec('PolicyDecideRequest', PolicyD
 export const policyDecideReplyCodec = jsonCodec('PolicyDecideReply', PolicyDecideReplySchema);
 export const ledgerRecordRequestCodec = jsonCodec('LedgerRecordRequest', LedgerRecordRequestSchema);
 export const ledgerRecordReplyCodec = jsonCodec('LedgerRecordReply', LedgerRecordReplySchema);
+
+/**
+ * The request/reply endpoints, as plain data (subject + codecs) that
+ * @kmsgrid/transport's `defineRpc`/`createRpcClient`/`serveRpc` accept, so
+ * the ingress, policy and ledger share one definition without this library
+ * depending on a transport.
+ */
+export const ACTIVATION_RPCS = {
+  policyDecide: { subject: SUBJECTS.policyDecide, request: policyDecideRequestCodec, reply: policyDecideReplyCodec, timeoutMs: 5000 },
+  ledgerRecord: { subject: SUBJECTS.ledgerRecord, request: ledgerRecordRequestCodec, reply: ledgerRecordReplyCodec, timeoutMs: 5000 },
+} as const;
