@@ -3,6 +3,7 @@ import { parseCli, type ClientOptions } from './args.js';
 import { defaultCatalog } from './catalog.js';
 import { fileTimeFromDate, type Guid } from './protocol.js';
 import { buildRequest, resolveProduct, type FreshValues } from './request.js';
+import { randomGuidV4, randomWorkstationName } from './workstation.js';
 
 const catalog = defaultCatalog();
 const fresh: FreshValues = {
@@ -119,5 +120,16 @@ describe('buildRequest', () => {
     expect(!words.ok && words.suggestions).toContain('Windows Server 2019 Datacenter');
     const noApp = resolveProduct({ kmsId: '66666666-7777-4888-9999-aaaaaaaaaaaa' as Guid }, catalog);
     expect(noApp).toEqual({ ok: false, message: 'the catalog does not know this SKU/KMS ID; give --app (or --product)', suggestions: [] });
+  });
+});
+
+describe('random per-request values', () => {
+  it('draws plausible workstation FQDNs that fit WorkstationName, and v4 GUIDs', () => {
+    for (let i = 0; i < 200; i++) {
+      const name = randomWorkstationName();
+      expect(name).toMatch(/^[A-Za-z0-9-]+\.[a-z0-9.-]+\.[a-z]+$/);
+      expect(name.length).toBeLessThanOrEqual(63);
+      expect(randomGuidV4()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
   });
 });
