@@ -15,6 +15,7 @@ export {
   policyDecideReplyCodec,
   ledgerRecordRequestCodec,
   ledgerRecordReplyCodec,
+  ACTIVATION_RPCS,
 } from './activation.contract.js';
 export type {
   ProtocolVersionDto,
@@ -50,3 +51,19 @@ export type {
   LedgerClientDto,
   LedgerClientsReply,
 } from './ledger-query.contract.js';
+export {
+  POLICY_QUERY_SUBJECTS,
+  POLICY_QUERY_QUEUE,
+  IdentitySourceSchema,
+  PolicyHostKeyStatusSchema,
+  PolicyStatusRequestSchema,
+  PolicyStatusReplySchema,
+  policyStatusRequestCodec,
+  policyStatusReplyCodec,
+} from './policy-query.contract.js';
+export type {
+  IdentitySourceDto,
+  PolicyHostKeyStatusDto,
+  PolicyStatusRequest,
+  PolicyStatusReply,
+} from './policy-query.contract.js';
