@@ -13,9 +13,6 @@ function fnv1a32(s: string): number {
 }
 
 /** Keys of the advisory locks the store takes in `schema`. */
-export function advisoryLockKeys(schema: string): { append: readonly [number, number]; relay: readonly [number, number] } {
-  return {
-    append: [KMSGRID_CLASS_ID, fnv1a32(`${schema}:append`)],
-    relay: [KMSGRID_CLASS_ID, fnv1a32(`${schema}:relay`)],
-  };
+export function advisoryLockKeys(schema: string): { append: readonly [number, number] } {
+  return { append: [KMSGRID_CLASS_ID, fnv1a32(`${schema}:append`)] };
 }

@@ -164,6 +164,14 @@ export function eventStoreSuite(makeBackend: () => Promise<TestBackend>): void {
       expect(empty).toEqual({ events: [], nextPosition: head + 1n });
     });
 
+    // Messages above 64 KiB arrive in several TCP reads: the case that breaks
+    // pglite-socket with more than one connection (README, PGlite).
+    it('stores large events appended concurrently with small ones', async () => {
+      const big = 'x'.repeat(200_000);
+      await Promise.all(Array.from({ length: 6 }, (_, i) => store.append(`big:${i}`, 'no_stream', [ev('Blob', i % 2 ? { i } : { i, big })])));
+      for (let i = 0; i < 6; i++) expect((await store.readStream(`big:${i}`)).events[0]!.data).toEqual(i % 2 ? { i } : { i, big });
+    });
+
     it('folds a stream decider-style', async () => {
       await store.append('counter:1', 'no_stream', [ev('Incremented', { by: 2 }), ev('Incremented', { by: 3 })]);
       const r = await store.aggregateStream('counter:1', { initialState: () => 0, evolve: (s: number, e) => s + (e.data as { by: number }).by });
