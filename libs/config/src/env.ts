@@ -87,6 +87,30 @@ export class EnvReader {
     return a;
   }
 
+  /** One address or several separated by commas, e.g. `0.0.0.0:1688,[::]:1688`. */
+  listenList(name: string, fallback: string): ListenAddress[] {
+    const text = this.string(name, fallback);
+    const out: ListenAddress[] = [];
+    for (const part of text.split(',')) {
+      const a = parseHostPort(part);
+      if (!a) {
+        this.problem(`${name}=${text} is invalid: use host:port, [ipv6]:port or :port, several separated by commas (default ${fallback})`);
+        return fallback.split(',').map((f) => parseHostPort(f)!);
+      }
+      out.push(a);
+    }
+    return out;
+  }
+
+  onOff(name: string, fallback: boolean): boolean {
+    const v = this.string(name);
+    if (v === undefined) return fallback;
+    if (/^(1|on|true|yes)$/i.test(v)) return true;
+    if (/^(0|off|false|no)$/i.test(v)) return false;
+    this.problem(`${name}=${v} is invalid: use on or off (default ${fallback ? 'on' : 'off'})`);
+    return fallback;
+  }
+
   url(name: string, protocols: readonly string[]): string | undefined {
     const v = this.string(name);
     if (v === undefined) return undefined;

@@ -41,4 +41,12 @@ describe('EnvReader', () => {
     expect(r.listen('L', '127.0.0.1:8080')).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(r.done(1)).toBe(1);
   });
+
+  it('reads address lists and on/off switches', () => {
+    const r = new EnvReader({ L: '0.0.0.0:1688,[::]:1688', B: 'off', C: 'maybe' });
+    expect(r.listenList('L', '0.0.0.0:1688')).toEqual([{ host: '0.0.0.0', port: 1688 }, { host: '::', port: 1688 }]);
+    expect(r.onOff('B', true)).toBe(false);
+    expect(r.onOff('C', true)).toBe(true);
+    expect(() => r.done(0)).toThrow('C=maybe is invalid: use on or off (default on)');
+  });
 });
