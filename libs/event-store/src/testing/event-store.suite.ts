@@ -255,6 +255,19 @@ export function eventStoreSuite(makeBackend: () => Promise<TestBackend>): void {
       expect(await views()).toEqual([{ k: 'total', n: 3 }]);
     });
 
+    it('leaves the transaction usable after a caught conflict or invalid append (per-request failures in a batch)', async () => {
+      const r = await store.transaction(async (tx) => {
+        const conflict = await tx.append('ledger:b', 1, [ev('Counted')]).catch((e: unknown) => e);
+        const invalid = await tx.append('ledger:b', 2, [ev('Bad.Type')]).catch((e: unknown) => e);
+        const ok = await tx.append('ledger:b', 2, [ev('Counted', { n: 8 })]);
+        return { conflict, invalid, ok: ok.version };
+      });
+      expect(r.conflict).toBeInstanceOf(ConcurrencyError);
+      expect(r.invalid).toMatchObject({ code: 'ES_INVALID_ARGUMENT' });
+      expect(r.ok).toBe(3);
+      expect((await store.readStream('ledger:b')).version).toBe(3);
+    });
+
     it('appends inside a caller-owned kysely transaction', async () => {
       await expect(
         store.db.transaction().execute(async (trx) => {
