@@ -7,6 +7,7 @@ const alias = workspaceAliases();
 /** One vitest project per Nx project; tests sit next to the code (*.unit|int|e2e.test.ts). */
 export default defineConfig({
   test: {
+    passWithNoTests: true,
     projects: listProjects().map((p: { name: string; root: string }) => ({
       resolve: { alias },
       test: {
@@ -14,7 +15,6 @@ export default defineConfig({
         root: p.root,
         include: ['src/**/*.test.ts'],
         testTimeout: 30_000,
-        passWithNoTests: true,
         hookTimeout: 60_000,
       },
     })),
