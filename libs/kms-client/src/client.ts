@@ -1,4 +1,4 @@
-import { DEFAULTS, type ClientOptions, type KmsProtocolVersion } from './args.js';
+import { DEFAULTS, type ClientOptions, type KmsProtocolVersion } from './options.js';
 import { describeHresult } from './hresult.js';
 import {
   KmsProtocolError,

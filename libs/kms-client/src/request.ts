@@ -1,4 +1,4 @@
-import type { ClientOptions, KmsProtocolVersion } from './args.js';
+import type { ClientOptions, KmsProtocolVersion } from './options.js';
 import { fileTimeFromDate, NIL_GUID, type Guid, type KmsRequest } from './protocol.js';
 
 /** A product as the client needs it: the three GUIDs, names for display, and defaults. */

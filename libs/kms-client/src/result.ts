@@ -1,4 +1,4 @@
-import type { KmsProtocolVersion, RpcOptions } from './args.js';
+import type { KmsProtocolVersion, RpcOptions } from './options.js';
 import type { ProductInfo } from './request.js';
 
 /** Why something failed; `kind` decides the exit code (see {@link exitCodeOf}). */

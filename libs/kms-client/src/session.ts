@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import type { RpcOptions } from './args.js';
+import type { RpcOptions } from './options.js';
 import {
   KmsProtocolError,
   RpcClientConnection,

@@ -1,4 +1,4 @@
-import type { RpcOptions } from './args.js';
+import type { RpcOptions } from './options.js';
 import {
   ContextResult,
   NIL_SYNTAX,

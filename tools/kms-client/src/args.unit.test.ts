@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCli, USAGE, type ClientOptions } from './args.js';
+import { toClientOptions, type ClientOptions } from '@kmsgrid/kms-client';
+import { parseCli, USAGE } from './args.js';
 
 const run = (argv: string[]): ClientOptions => {
   const r = parseCli(argv);
@@ -29,6 +30,11 @@ describe('parseCli', () => {
         timeoutMs: 10000,
       },
     });
+  });
+
+  it('has the defaults of the library\'s activate()', () => {
+    const lib = toClientOptions({ target: '127.0.0.1' });
+    expect(lib.ok && lib.options).toEqual(run([]));
   });
 
   it('reads a full vlmcs-like command line', () => {

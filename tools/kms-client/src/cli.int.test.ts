@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestHost, type TestHost } from './testing/test-host.js';
+import { startTestHost, type TestHost } from '@kmsgrid/kms-client';
 
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../../..');

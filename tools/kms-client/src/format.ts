@@ -1,5 +1,4 @@
-import { describeHresult } from './hresult.js';
-import type { ActivationResult, Check, ConnectionOutcome, Failure, Negotiation, RequestOutcome } from './result.js';
+import { describeHresult, type ActivationResult, type Check, type ConnectionOutcome, type Failure, type Negotiation, type RequestOutcome } from '@kmsgrid/kms-client';
 
 const LICENSE_STATUS = ['Unlicensed', 'Licensed', 'OOB grace', 'OOT grace', 'Non-genuine grace', 'Notification', 'Extended grace'];
 

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { ActivationResult, RequestOutcome } from '@kmsgrid/kms-client';
+import type { Guid } from '@kmsgrid/kms-protocol';
 import { describeFailure, formatJson, formatLastLine, formatNegotiation, formatRequest, formatText } from './format.js';
-import { describeHresult, formatHresult, hresultName } from './hresult.js';
-import type { Guid } from './protocol.js';
-import { decisiveFailure, exitCodeOf, type ActivationResult, type RequestOutcome } from './result.js';
-import { formatTarget, parseTarget } from './target.js';
 
 const g = (s: string) => s as Guid;
 const request: RequestOutcome = {
@@ -158,44 +156,9 @@ describe('last line and report', () => {
   });
 });
 
-describe('exit codes and failures', () => {
-  it('maps failure kinds to the documented exit codes', () => {
-    expect(exitCodeOf(undefined)).toBe(0);
-    for (const kind of ['hresult', 'check', 'protocol', 'rpc'] as const) expect(exitCodeOf({ kind, message: '' })).toBe(1);
-    expect(exitCodeOf({ kind: 'usage', message: '' })).toBe(2);
-    for (const kind of ['refused', 'timeout', 'closed', 'network'] as const) expect(exitCodeOf({ kind, message: '' })).toBe(3);
-  });
-
-  it('reports a network failure before earlier activation failures', () => {
-    const hr = { kind: 'hresult' as const, message: 'h', hresult: 1 };
-    const to = { kind: 'timeout' as const, message: 't' };
-    expect(decisiveFailure([hr, to])).toBe(to);
-    expect(decisiveFailure([hr])).toBe(hr);
-    expect(decisiveFailure([])).toBeUndefined();
-    expect(describeFailure(to)).toBe('t');
-  });
-});
-
-describe('hresult', () => {
-  it('formats and names KMS HRESULTs', () => {
-    expect(formatHresult(0x8007000d)).toBe('0x8007000D');
-    expect(formatHresult(-1073418174)).toBe('0xC004F042');
-    expect(describeHresult(0xc004f06c)).toBe('HRESULT 0xC004F06C (SL_E_VL_INVALID_TIMESTAMP)');
-    expect(describeHresult(0xc004f038)).toBe('HRESULT 0xC004F038 (SL_E_VL_NOT_ENOUGH_COUNT)');
-    expect(describeHresult(0x8007000d)).toBe('HRESULT 0x8007000D (ERROR_INVALID_DATA)');
-    expect(hresultName(0xc004f074)).toBe('no KMS host could be contacted');
-    expect(describeHresult(0x12345678)).toBe('HRESULT 0x12345678');
-  });
-});
-
-describe('target', () => {
-  it('round-trips host:port forms', () => {
-    for (const t of ['127.0.0.1:1688', '[::1]:11688', 'kms.example.org:1']) {
-      const p = parseTarget(t);
-      expect(p.ok && formatTarget(p.target)).toBe(t);
-    }
-    expect(parseTarget('')).toEqual({ ok: false, message: 'empty target' });
-    expect(parseTarget('[::1]x')).toEqual({ ok: false, message: 'unexpected "x" after \']\'' });
-    expect(parseTarget(':1688')).toEqual({ ok: false, message: 'no host in ":1688"' });
+describe('describeFailure', () => {
+  it('names the HRESULT of an HRESULT failure, else gives the message', () => {
+    expect(describeFailure({ kind: 'timeout', message: 't' })).toBe('t');
+    expect(describeFailure({ kind: 'hresult', message: 'x', hresult: 0xc004f042 })).toBe('HRESULT 0xC004F042 (SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH)');
   });
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
+import { activate } from '@kmsgrid/kms-client';
 import { parseCli, USAGE } from './args.js';
-import { activate } from './client.js';
 import { formatConnection, formatJson, formatLastLine } from './format.js';
 
 /** kms-client: a vlmcs-like KMS client. Exit codes: 0 ok, 1 activation failed, 2 usage, 3 network. */

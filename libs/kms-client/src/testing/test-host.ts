@@ -7,7 +7,7 @@ import {
 } from '../protocol.js';
 
 /** What the test host does with one KMS request. */
-export type HostAnswer =
+export type TestHostAnswer =
   /** A correct response; `tamper` may alter its bytes (to test the client's checks). */
   | { readonly kind: 'respond'; readonly tamper?: (payload: Uint8Array) => Uint8Array }
   | { readonly kind: 'hresult'; readonly hresult: number }
@@ -29,7 +29,7 @@ export interface TestHostOptions {
   readonly activationInterval?: number;
   readonly renewalInterval?: number;
   /** Decides per request (0-based over the host's lifetime); default: respond. */
-  readonly answer?: (request: KmsRequest, index: number) => HostAnswer;
+  readonly answer?: (request: KmsRequest, index: number) => TestHostAnswer;
   /** Close every connection as soon as it is accepted. */
   readonly closeOnAccept?: boolean;
 }
@@ -49,7 +49,7 @@ export const TEST_HWID = Uint8Array.from([0x3a, 0x1c, 0x04, 0x96, 0x00, 0xb6, 0x
 /**
  * A small KMS host on 127.0.0.1 built from the protocol library's host side
  * (RpcServerConnection, decodeKmsRequest, encodeKmsResponse), answering fixed
- * values. For the client's integration tests only.
+ * values. For tests only (this library's, the CLI's and end-to-end tests).
  */
 export async function startTestHost(opts: TestHostOptions = {}): Promise<TestHost> {
   const requests: KmsRequest[] = [];
