@@ -19,3 +19,5 @@ export {
 } from './policy.rpc.js';
 export type { ServePolicyOptions, LedgerClientOptions, PolicyClientOptions, PolicyClient, PolicySubjects } from './policy.rpc.js';
 export { toServiceError, fromPolicyCallError, fromLedgerCallError } from './errors.js';
+export { startPolicyRuntime } from './policy.runtime.js';
+export type { PolicyRuntime, PolicyRuntimeDeps } from './policy.runtime.js';
