@@ -124,7 +124,7 @@ export type HostKeyIdentityState =
   | { readonly status: 'generated'; readonly identity: HostKeyIdentity; readonly generatedAt: string };
 
 /** One stream per host key. */
-export const hostKeyIdentityStreamId = (hostKeyId: string): string => `policy-host-key-identity-${hostKeyId}`;
+export const hostKeyIdentityStreamId = (hostKeyId: string): string => `policy-host-key-identity:${hostKeyId}`;
 
 /**
  * Decider of a host key's identity: generates only if not yet generated.

@@ -125,6 +125,6 @@ describe('host key identity decider', () => {
   });
 
   it('uses one stream per host key', () => {
-    expect(hostKeyIdentityStreamId('office-2019')).toBe('policy-host-key-identity-office-2019');
+    expect(hostKeyIdentityStreamId('office-2019')).toBe('policy-host-key-identity:office-2019');
   });
 });

@@ -3,6 +3,7 @@ import { silentLogger, type Logger } from '@kmsgrid/config';
 import { ConcurrencyError, type EventStore, type RecordedEvent } from '@kmsgrid/event-store';
 import { findHostKey, type HostKey } from '@kmsgrid/kms-catalog';
 import {
+  hostKeyIdentityStreamId,
   PolicyServiceError,
   generateConfiguredIdentity,
   hostKeyIdentityDecider,
@@ -56,13 +57,8 @@ export interface HostKeyIdentityStoreOptions {
   readonly log?: Logger;
 }
 
-/**
- * Stream of a host key's identity events. policy-domain's
- * `hostKeyIdentityStreamId` gives `policy-host-key-identity-<id>`, but the
- * event store requires `<category>:<id>` (the category names the JetStream
- * subject `kmsgrid.events.<category>.<EventType>`), so the separator is ':'.
- */
-export const identityStreamId = (hostKeyId: string): string => `policy-host-key-identity:${hostKeyId}`;
+/** Stream of a host key's identity events (`<category>:<id>`, as the event store requires). */
+export const identityStreamId = hostKeyIdentityStreamId;
 
 const toDomainEvent = (event: RecordedEvent): HostKeyIdentityEvent => {
   if (event.type !== 'HostKeyIdentityGenerated') {
