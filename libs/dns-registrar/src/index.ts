@@ -37,3 +37,4 @@ export type { TsigKey, TsigAlgorithm, TsigRecord, TsigFields, TsigProblem, TsigV
 // Test support: a private BIND 9 on loopback (int tests here and in kms-client)
 export { startTestBind, freeDualPort, BIND_MISSING_MESSAGE } from './testing/bind.js';
 export type { TestBind, TestBindOptions, TestZone } from './testing/bind.js';
+export { dnsRegistrarMetrics } from './metrics.js';
