@@ -64,10 +64,13 @@ th, td { text-align: left; padding: 7px 8px; border-bottom: 1px solid var(--line
 th { font-size: 12px; color: var(--muted); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.strong td { font-weight: 600; }
+.nowrap { white-space: nowrap; }
 .scroll { overflow-x: auto; }
 details summary { cursor: pointer; color: var(--accent); }
 details ul { margin: 6px 0 0; padding-left: 18px; color: var(--muted); }
 .filters { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-bottom: 12px; }
+.filters select, .filters input { max-width: 240px; }
+table.wide { min-width: 1100px; }
 .filters label { display: flex; flex-direction: column; font-size: 11.5px; color: var(--muted); gap: 2px; }
 .pager { display: flex; gap: 8px; align-items: center; justify-content: flex-end; margin-top: 10px; color: var(--muted); }
 .empty { color: var(--muted); padding: 14px 8px; text-align: center; }
@@ -198,7 +201,7 @@ const JS = String.raw`
       if (!s.dns.available) add(body, add(el('tr'), add(el('td', 'no', s.dns.error || 'DNS registrar unavailable'))));
       s.dns.domains.forEach(function (d) {
         var tr = el('tr');
-        add(tr, el('td', null, d.domain), el('td', d.ok ? 'yes' : 'no', d.outcome), el('td', null, ago(d.at)), el('td', 'mono', d.message || d.record || ''));
+        add(tr, el('td', null, d.domain), el('td', d.ok ? 'yes' : 'no', d.outcome), el('td', 'nowrap', ago(d.at)), el('td', 'mono', d.message || d.record || ''));
         add(body, tr);
       });
     } else dns.hidden = true;
@@ -215,7 +218,7 @@ const JS = String.raw`
       var ul = el('ul');
       k.coveredProducts.forEach(function (p) { add(ul, el('li', null, p.name)); });
       add(covers, ul);
-      add(tr, name, el('td', 'mono', k.epid || 'not generated yet'), el('td', 'mono', k.hwid || '\u2013'),
+      add(tr, name, el('td', 'mono nowrap', k.epid || 'not generated yet'), el('td', 'mono', k.hwid || '\u2013'),
         el('td', null, k.identitySource), add(el('td'), covers));
       add(body, tr);
     });
@@ -279,8 +282,8 @@ const JS = String.raw`
         prod.title = 'SKU ' + c.skuId + ', KMS counted ID ' + c.kmsCountedId + ' (' + c.kmsCountedName + ')';
         var out = el('td', 'outcome-' + c.lastOutcome, c.lastOutcome + (c.lastError ? ' ' + c.lastError : ''));
         add(tr, ws, prod, el('td', 'ls-' + c.licenseStatus, c.licenseStatusName), el('td', 'num', remaining(c.remainingMinutes)),
-          el('td', 'mono', c.address), el('td', null, c.vm ? 'VM' : ''), el('td', null, ago(c.lastSeen)),
-          el('td', null, ago(c.firstSeen)), el('td', 'num', num(c.requestCount)), out);
+          el('td', 'mono', c.address), el('td', null, c.vm ? 'VM' : ''), el('td', 'nowrap', ago(c.lastSeen)),
+          el('td', 'nowrap', ago(c.firstSeen)), el('td', 'num', num(c.requestCount)), out);
         tr.cells[6].title = c.lastSeen;
         tr.cells[7].title = c.firstSeen;
         add(body, tr);
@@ -398,7 +401,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
       <label>Seen<select id="f-since"><option value="">Any time</option><option value="1h">Last hour</option><option value="24h">Last 24 h</option><option value="7d">Last 7 days</option><option value="30d">Last 30 days</option></select></label>
       <label>Page size<select id="f-limit"><option>25</option><option selected>50</option><option>100</option><option>250</option><option>500</option></select></label>
     </form>
-    <div class="scroll"><table>
+    <div class="scroll"><table class="wide">
       <thead><tr><th>Workstation / CMID</th><th>Product</th><th>License status</th><th class="num">Remaining</th><th>Address</th><th></th><th>Last seen</th><th>First seen</th><th class="num">Requests</th><th>Last outcome</th></tr></thead>
       <tbody id="clients"></tbody>
     </table></div>
