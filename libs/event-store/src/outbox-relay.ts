@@ -27,7 +27,8 @@ export type RelayStatus = Readonly<{
 /** Options of {@link createOutboxRelay}. */
 export type OutboxRelayOptions<DB = unknown> = Readonly<{
   store: EventStore<DB>;
-  js: JetStreamClient;
+  /** JetStream, or anything that publishes like it (the all-in-one without NATS publishes in-process). */
+  js: Pick<JetStreamClient, 'publish'>;
   /** Subject prefix (default `kmsgrid.events`): events go to `<prefix>.<aggregate>.<EventType>`. */
   subjectPrefix?: string;
   /** Outbox rows per batch (default 100). */
