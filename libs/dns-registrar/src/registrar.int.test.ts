@@ -187,4 +187,19 @@ describe('dns-registrar against BIND 9 on loopback', () => {
     expect((await queryRecords('kms1.kms.test', 'A', { server: b.server })).answers).toEqual([]);
     expect((await queryRecords('kms1.kms.test', 'AAAA', { server: b.server })).answers).toEqual([]);
   });
+
+  it('works with the least-privilege update-policy of the README (SRV at _vlmcs._tcp, A/AAAA of its own name)', async () => {
+    const policy = 'grant kmsgrid-key name _vlmcs._tcp.kms.test. SRV; grant kmsgrid-key name kms1.kms.test. A AAAA;';
+    const b = await bind({ zones: [{ name: 'kms.test', updatePolicy: policy }] });
+    const r = start({ config: config(b, { addresses: ['127.0.0.10'] }) });
+    await r.firstAttempts;
+    expect(r.status().domains[0]!.lastOutcome).toMatchObject({ outcome: 'published' });
+    // Another name is outside the grant: refused, nothing applied.
+    const other = start({ config: config(b, { target: 'kms9.kms.test', addresses: ['127.0.0.19'] }) });
+    await other.firstAttempts;
+    expect(other.status().domains[0]!.lastOutcome).toMatchObject({ outcome: 'refused', answer: { rcode: 'REFUSED', verified: true } });
+    expect(await srvAt(b)).toEqual(['600 0 0 1688 kms1.kms.test']);
+    await r.stop();
+    expect(await srvAt(b)).toEqual([]);
+  });
 });

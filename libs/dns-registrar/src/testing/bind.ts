@@ -13,8 +13,12 @@ import type { TsigKey } from '../wire/tsig.js';
 /** The failure message when `named` is absent: the tests fail, they never skip. */
 export const BIND_MISSING_MESSAGE = 'BIND 9 (named) is not installed: run .ci/bind.sh (apt-get install bind9 bind9-dnsutils), or set NAMED_BIN';
 
-/** A zone of the test server; `updaters` are the key names allowed to update it (default: every key). */
-export type TestZone = Readonly<{ name: string; updaters?: readonly string[] }>;
+/**
+ * A zone of the test server; `updaters` are the key names allowed to update it
+ * (`allow-update`, default: every key), or `updatePolicy` is the body of an
+ * `update-policy { ... };` statement used instead.
+ */
+export type TestZone = Readonly<{ name: string; updaters?: readonly string[]; updatePolicy?: string }>;
 
 export type TestBindOptions = Readonly<{
   /** Default one zone, `kms.test`. */
@@ -107,7 +111,8 @@ export async function startTestBind(opts: TestBindOptions = {}): Promise<TestBin
     ...zones.map((z) => {
       const updaters = z.updaters ?? keys.map((k) => k.name);
       const allow = updaters.length === 0 ? 'none;' : updaters.map((n) => `key "${n}";`).join(' ');
-      return `zone "${z.name}" { type primary; file "${dir}/${z.name}.db"; allow-update { ${allow} }; };`;
+      const rule = z.updatePolicy === undefined ? `allow-update { ${allow} };` : `update-policy { ${z.updatePolicy} };`;
+      return `zone "${z.name}" { type primary; file "${dir}/${z.name}.db"; ${rule} };`;
     }),
   ].join('\n');
   await writeFile(join(dir, 'named.conf'), `${conf}\n`);
