@@ -34,7 +34,7 @@ section { background: var(--card); border: 1px solid var(--line); border-radius:
 section h2.gap { margin-top: 18px; }
 section h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .6px; color: var(--muted); margin: 0 0 12px; font-weight: 600; }
 .banner { display: none; background: var(--bad-bg); color: var(--bad); border: 1px solid var(--bad); border-radius: 8px; padding: 10px 14px; font-weight: 500; }
-.banner.show { display: block; }
+.banner.show { display: block; white-space: pre-line; }
 .apps { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 14px; }
 .app { border: 1px solid var(--line); border-radius: 8px; padding: 14px; }
 .app-head { display: flex; justify-content: space-between; align-items: baseline; gap: 8px; }
@@ -86,7 +86,7 @@ const JS = String.raw`
     'Non-genuine grace period', 'Notification', 'Extended grace period'];
   var LICENSE_KEYS = ['unlicensed', 'licensed', 'initialGrace', 'ootGrace', 'nonGenuineGrace', 'notification', 'extendedGrace'];
   var STATUS_TEXT = { met: 'All activate', partial: 'Partly activating', below: 'Below threshold', idle: 'No requests yet' };
-  var state = { cursor: null, back: [], next: null, paused: false, appsLoaded: false };
+  var state = { cursor: null, back: [], next: null, paused: false, appsLoaded: false, statusShown: false };
 
   function $(id) { return document.getElementById(id); }
   function el(tag, cls, text) {
@@ -130,13 +130,20 @@ const JS = String.raw`
       });
     });
   }
-  function showError(where, e) {
-    var b = $('banner');
-    b.textContent = where + ': ' + (e && e.message ? e.message : String(e));
-    b.className = 'banner show';
-    $('dot').className = 'dot err';
+  var errors = {};
+  // One message per source, so a working clients query does not hide a failing status query.
+  function setError(where, e) {
+    if (e) errors[where] = where + ': ' + (e.message ? e.message : String(e));
+    else delete errors[where];
+    indicate();
   }
-  function clearError() { $('banner').className = 'banner'; $('dot').className = 'dot live'; }
+  function indicate() {
+    var messages = Object.keys(errors).map(function (k) { return errors[k]; });
+    var b = $('banner');
+    b.textContent = messages.join('\n');
+    b.className = messages.length ? 'banner show' : 'banner';
+    $('dot').className = messages.length ? 'dot err' : state.paused ? 'dot' : 'dot live';
+  }
 
   function renderApps(apps) {
     var box = clear($('apps'));
@@ -256,9 +263,14 @@ const JS = String.raw`
       renderKeys(s.hostKeys);
       renderRequests(s);
       fillAppFilter(s.applications);
+      state.statusShown = true;
       $('updated').textContent = 'updated ' + new Date().toLocaleTimeString();
-      clearError();
-    }).catch(function (e) { showError('Status', e); });
+      setError('Status', null);
+    }).catch(function (e) {
+      $('updated').textContent = 'status failed at ' + new Date().toLocaleTimeString();
+      setError('Status', e);
+      if (!state.statusShown) clear($('apps')).appendChild(el('div', 'empty', 'Status unavailable: see the message above.'));
+    });
   }
 
   function clientsUrl() {
@@ -292,8 +304,8 @@ const JS = String.raw`
       $('next').disabled = !page.nextCursor;
       $('prev').disabled = state.back.length === 0;
       $('page').textContent = 'page ' + (state.back.length + 1) + ' \u00b7 ' + page.clients.length + ' shown';
-      clearError();
-    }).catch(function (e) { showError('Clients', e); });
+      setError('Clients', null);
+    }).catch(function (e) { setError('Clients', e); });
   }
 
   function resetPaging() { state.cursor = null; state.back = []; loadClients(); }
@@ -318,7 +330,7 @@ const JS = String.raw`
     $('pause').addEventListener('click', function () {
       state.paused = !state.paused;
       $('pause').textContent = state.paused ? 'Resume' : 'Pause';
-      $('dot').className = state.paused ? 'dot' : 'dot live';
+      indicate();
     });
     $('refresh').addEventListener('click', function () { loadStatus(); loadClients(); });
     loadStatus();
