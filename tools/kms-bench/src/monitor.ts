@@ -1,0 +1,86 @@
+import { clockTicksPerSecond, readAllProcStats, processTree, readProcStat, sampleTree } from './proc.js';
+
+/** CPU and RSS of the host processes (and their descendants) over a window. */
+export interface HostWindow {
+  /** Host CPU (user + system) in microseconds; undefined when no pid is known. */
+  readonly cpuUs?: number;
+  readonly wallMs: number;
+  /** Peak of the summed RSS of the host's processes, sampled every `sampleMs`. */
+  readonly rssPeakKb?: number;
+}
+
+/**
+ * Watches the host: RSS sampled on a timer (peak per window), CPU ticks read at
+ * the window marks. Also the generator's own CPU (process.cpuUsage covers every
+ * thread of this process).
+ */
+export class HostMonitor {
+  private timer: NodeJS.Timeout | undefined;
+  private peakKb = 0;
+  private mark: { ticks: number; at: number; gen: NodeJS.CpuUsage } | undefined;
+  private readonly tickUs = 1e6 / clockTicksPerSecond();
+
+  constructor(
+    private readonly pids: readonly number[],
+    private readonly sampleMs = 250,
+  ) {}
+
+  get watching(): boolean {
+    return this.pids.length > 0;
+  }
+
+  /** Every process the host consists of now (the roots and their descendants). */
+  processes(): { pid: number; comm: string }[] {
+    return processTree(readAllProcStats(), this.pids).map((s) => ({ pid: s.pid, comm: s.comm }));
+  }
+
+  /** True when every root pid is a live process. */
+  alive(): boolean {
+    return this.pids.every((p) => {
+      const s = readProcStat(p);
+      return s !== undefined && s.state !== 'Z';
+    });
+  }
+
+  start(): void {
+    if (!this.watching || this.timer) return;
+    const tick = () => {
+      const kb = sampleTree(this.pids).rssKb;
+      if (kb > this.peakKb) this.peakKb = kb;
+    };
+    tick();
+    this.timer = setInterval(tick, this.sampleMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Current summed RSS in kB (0 when not watching). */
+  rssKb(): number {
+    return this.watching ? sampleTree(this.pids).rssKb : 0;
+  }
+
+  /** Starts a window: remembers CPU now and resets the RSS peak. */
+  begin(): void {
+    const s = this.watching ? sampleTree(this.pids) : undefined;
+    this.peakKb = s?.rssKb ?? 0;
+    this.mark = { ticks: s?.ticks ?? 0, at: performance.now(), gen: process.cpuUsage() };
+  }
+
+  /** Ends the window begun last. */
+  end(): { host: HostWindow; generatorCpuUs: number } {
+    const m = this.mark ?? { ticks: 0, at: performance.now(), gen: process.cpuUsage() };
+    const gen = process.cpuUsage(m.gen);
+    const wallMs = performance.now() - m.at;
+    if (!this.watching) return { host: { wallMs }, generatorCpuUs: gen.user + gen.system };
+    const s = sampleTree(this.pids);
+    if (s.rssKb > this.peakKb) this.peakKb = s.rssKb;
+    return {
+      host: { cpuUs: (s.ticks - m.ticks) * this.tickUs, wallMs, rssPeakKb: this.peakKb },
+      generatorCpuUs: gen.user + gen.system,
+    };
+  }
+}
