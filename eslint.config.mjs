@@ -28,6 +28,8 @@ export default [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', 'type:protocol', 'type:util'], bannedExternalImports: io },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
             { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:contracts', 'type:domain', 'type:protocol', 'type:util'] },
+            // The all-in-one composes every service's libraries in one process.
+            { sourceTag: 'scope:all', onlyDependOnLibsWithTags: ['scope:shared', 'scope:ingress', 'scope:policy', 'scope:ledger', 'scope:dns', 'scope:mak', 'scope:admin'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:ingress', onlyDependOnLibsWithTags: ['scope:ingress', 'scope:shared'] },
             { sourceTag: 'scope:policy', onlyDependOnLibsWithTags: ['scope:policy', 'scope:shared'] },

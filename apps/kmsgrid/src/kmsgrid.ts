@@ -1,0 +1,185 @@
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { connect, type JetStreamClient, type NatsConnection, type PubAck } from 'nats';
+import type { Tracer } from '@opentelemetry/api';
+import { type Env, type ListenAddress, type Logger } from '@kmsgrid/config';
+import { ACTIVATION_RPCS } from '@kmsgrid/contracts';
+import {
+  createEventStore,
+  createOutboxRelay,
+  createPostgresDb,
+  ensureEventsStream,
+  migrateToLatest,
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+  type OutboxRelay,
+} from '@kmsgrid/event-store';
+import { createIngressServer, type IngressServer } from '@kmsgrid/ingress-server';
+import { createLedgerService, serveLedger, type LedgerService } from '@kmsgrid/ledger-service';
+import { startPolicyRuntime, type PolicyRuntime } from '@kmsgrid/policy-service';
+import { getTracer } from '@kmsgrid/telemetry';
+import { createInProcessTransport, createNatsTransport, createRpcClient, type Transport } from '@kmsgrid/transport';
+import { readConfig, type KmsgridConfig } from './config.js';
+
+export interface KmsgridOverrides {
+  /** Ledger clock (tests of the 30-day window). */
+  readonly clock?: () => Date;
+  readonly tracer?: Tracer;
+}
+
+/** A running all-in-one host. */
+export interface Kmsgrid {
+  readonly config: KmsgridConfig;
+  /** Where the KMS listeners are bound (port 0 resolved). */
+  readonly kmsAddresses: readonly ListenAddress[];
+  readonly transport: Transport;
+  readonly ingress: IngressServer;
+  readonly ledger: LedgerService;
+  readonly policy: PolicyRuntime;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each service binds its own tables
+  readonly db: Kysely<any>;
+  /** SIGTERM path: no new connections, answers in flight finish, then everything closes in reverse order. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Every kmsgrid service in one process (the default `npm start`): the same
+ * service libraries as the split apps, an in-process transport unless
+ * NATS_URL is set, embedded Postgres (PGlite) in KMSGRID_DATA_DIR unless
+ * DATABASE_URL is set. Throws ConfigError for bad configuration.
+ */
+export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOverrides = {}): Promise<Kmsgrid> {
+  const config = readConfig(env);
+  const tracer = overrides.tracer ?? getTracer('kmsgrid');
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.warn('error while stopping', { error: err as Error });
+      }
+    }
+  };
+  try {
+    // Storage: one data-access path for both modes (pg + kysely); PGlite is served over its socket adapter.
+    let embedded: EmbeddedPostgres | undefined;
+    let connectionString = config.databaseUrl;
+    if (connectionString === undefined) {
+      embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'pg') });
+      stops.push(() => embedded!.stop());
+      connectionString = embedded.connectionString;
+      log.info('embedded Postgres (PGlite) up', { dataDir: join(config.dataDir, 'pg') });
+    }
+    const maxPool = embedded ? embedded.maxPoolSize : 10;
+    const { db, close: closeDb } = createPostgresDb({
+      connectionString,
+      max: maxPool,
+      onIdleError: (e) => log.warn('postgres idle error', { error: e }),
+    });
+    stops.push(closeDb);
+    await migrateToLatest(db, { schema: config.schema });
+    const store = createEventStore(db, { schema: config.schema });
+
+    // Transport: real NATS when configured, else in-process with the same contracts.
+    let nc: NatsConnection | undefined;
+    let transport: Transport;
+    if (config.natsUrl !== undefined) {
+      nc = await connect({ servers: config.natsUrl, name: `kmsgrid ${config.instanceId}`, maxReconnectAttempts: -1 });
+      transport = createNatsTransport(nc);
+      log.info('NATS connected', { url: config.natsUrl });
+    } else {
+      transport = createInProcessTransport();
+    }
+    stops.push(() => transport.drain());
+
+    // Events leave through the outbox: to JetStream with NATS, else onto the in-process bus.
+    const relay: OutboxRelay = createOutboxRelay({
+      store,
+      js: nc ? await jetStreamFor(nc) : inProcessPublisher(transport),
+      onStateChange: (s) => log.info('outbox relay', { state: s }),
+    });
+    relay.start();
+    stops.push(() => relay.stop());
+
+    // Ledger: the single writer. Its advisory lock needs a session of its own; with PGlite
+    // (one pool connection) that is a second small pool over the socket adapter.
+    let lockDb: typeof db | undefined;
+    if (embedded) {
+      const lock = createPostgresDb({ connectionString, max: 1, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
+      stops.push(lock.close);
+      lockDb = lock.db;
+    }
+    const ledger = createLedgerService({
+      db,
+      store,
+      ...(lockDb && { leader: { lockDb } }),
+      log: log.child({ component: 'cmid-ledger' }),
+      tracer,
+      ...(overrides.clock && { clock: overrides.clock }),
+    });
+    await ledger.start();
+    stops.push(() => ledger.stop());
+    const ledgerServing = serveLedger(transport, ledger, { log });
+    stops.push(() => ledgerServing.stop());
+
+    const policy = await startPolicyRuntime({ env, transport, store, log: log.child({ component: 'activation-policy' }), tracer });
+    stops.push(() => policy.stop());
+
+    const policyClient = createRpcClient(transport);
+    const ingress = createIngressServer({
+      ...config.ingress,
+      ingressId: config.instanceId,
+      decide: (req) => policyClient.call(ACTIVATION_RPCS.policyDecide, req),
+      tracer,
+      log: log.child({ component: 'kms-ingress' }),
+    });
+    const kmsAddresses = await ingress.listen();
+    stops.push(() => ingress.close(20_000));
+
+    return {
+      config,
+      kmsAddresses,
+      transport,
+      ingress,
+      ledger,
+      policy,
+      db,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function jetStreamFor(nc: NatsConnection): Promise<JetStreamClient> {
+  await ensureEventsStream(await nc.jetstreamManager(), { duplicateWindow: 10 * 60_000 });
+  return nc.jetstream();
+}
+
+/** Publishes relayed events on the in-process bus (`kmsgrid.events.>`), for in-process consumers. */
+function inProcessPublisher(transport: Transport): Pick<JetStreamClient, 'publish'> {
+  let seq = 0;
+  return {
+    publish: async (subject, payload, opts) => {
+      const headers: Record<string, string> = {};
+      for (const k of opts?.headers?.keys() ?? []) headers[k] = opts!.headers!.get(k);
+      transport.publish(subject, payload instanceof Uint8Array ? payload : new TextEncoder().encode(String(payload ?? '')), { headers });
+      return { stream: 'in-process', seq: ++seq, duplicate: false, domain: '' } as PubAck;
+    },
+  };
+}
+
+/** Readiness of the all-in-one: Postgres answers and the ledger writes. */
+export function readinessChecks(k: Kmsgrid): { name: string; check(): Promise<void> }[] {
+  return [
+    { name: 'postgres', check: async () => void (await sql`select 1`.execute(k.db)) },
+    {
+      name: 'ledger',
+      check: async () => {
+        if (!k.ledger.isLeader()) throw new Error('the ledger is not the writer');
+      },
+    },
+  ];
+}
