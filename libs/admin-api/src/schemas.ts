@@ -48,10 +48,18 @@ export const PolicyHostKeySchema = Type.Object({
   /** Null while no identity is generated yet. */
   epid: Type.Union([Text(80), Type.Null()]),
   hwid: Type.Union([Type.String({ pattern: '^[0-9A-Fa-f]{16}$' }), Type.Null()]),
-  /** `configured`: KMSGRID_EPID_* / KMSGRID_HWID; `generated`: stored; `mixed`: one of each; `pending`: none yet. */
+  /** Source of the ePID (or of both): `configured` (KMSGRID_EPID_* / KMSGRID_HWID), `generated` (stored), `mixed`, `pending` (none yet). */
   identitySource: Type.Union([Type.Literal('configured'), Type.Literal('generated'), Type.Literal('mixed'), Type.Literal('pending')]),
-  /** KMS counted IDs the key activates; names come from the catalog when absent. */
-  coveredProducts: Type.Array(Type.Object({ kmsCountedId: Guid, name: Type.Optional(Text(200)) }), { maxItems: 1000 }),
+  /** Source of the HWID when the policy reports it apart; a value other than identitySource shows as `mixed`. */
+  hwidSource: Type.Optional(Type.Union([Type.Literal('configured'), Type.Literal('generated')])),
+  /**
+   * KMS counted IDs the key activates, names from the catalog when absent. The
+   * whole list comes from the catalog's host key when absent, or when the
+   * policy only reports how many (a number).
+   */
+  coveredProducts: Type.Optional(
+    Type.Union([Type.Array(Type.Object({ kmsCountedId: Guid, name: Type.Optional(Text(200)) }), { maxItems: 1000 }), Type.Integer({ minimum: 0 })]),
+  ),
 });
 export type PolicyHostKey = Static<typeof PolicyHostKeySchema>;
 

@@ -109,8 +109,8 @@ function hostKeyView(k: PolicyStatus['hostKeys'][number]): HostKeyView {
     applicationName: app?.name ?? null,
     epid: k.epid,
     hwid: k.hwid === null ? null : k.hwid.toUpperCase(),
-    identitySource: k.identitySource,
-    coveredProducts: k.coveredProducts.map((p) => ({
+    identitySource: k.hwidSource !== undefined && k.hwidSource !== k.identitySource ? 'mixed' : k.identitySource,
+    coveredProducts: (Array.isArray(k.coveredProducts) ? k.coveredProducts : (catalog?.covers ?? []).map((kmsCountedId): { kmsCountedId: string; name?: string } => ({ kmsCountedId }))).map((p) => ({
       kmsCountedId: p.kmsCountedId.toLowerCase(),
       name: p.name ?? findKmsItem(p.kmsCountedId)?.name ?? p.kmsCountedId.toLowerCase(),
     })),

@@ -71,3 +71,32 @@ describe('buildStatusView', () => {
     expect(s.applications.map((a) => a.name)).toEqual(['Windows', 'Office 2013 and later']);
   });
 });
+
+describe('host keys as activation-policy reports them (kmsgrid.policy.v1.status)', () => {
+  it('takes covered products from the catalog when only their number is given, and shows split sources as mixed', () => {
+    const s = buildStatusView({
+      policy: policy([
+        {
+          id: 'windows-server-2019',
+          name: 'Windows Server 2019',
+          group: 'server',
+          generation: 7,
+          epid: '03612-00206-556-123727-03-1033-17763.0000-2972018',
+          hwid: '3a1c5f0e9b2d4786',
+          identitySource: 'configured',
+          hwidSource: 'generated',
+          coveredProducts: 18,
+        },
+      ]),
+      ledger: { at: NOW.toISOString(), applications: [] },
+      host,
+      startedAt: NOW,
+      now: NOW,
+    });
+    const k = s.hostKeys[0]!;
+    expect(k.identitySource).toBe('mixed');
+    expect(k.hwid).toBe('3A1C5F0E9B2D4786');
+    expect(k.coveredProducts).toHaveLength(18);
+    expect(k.coveredProducts[0]).toEqual({ kmsCountedId: '8449b1fb-f0ea-497a-99ab-66ca96e9a0f5', name: 'Windows Server 2019' });
+  });
+});
