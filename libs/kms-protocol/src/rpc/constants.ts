@@ -1,4 +1,4 @@
-import type { Guid } from '../wire/guid.js';
+import { hexByteAt, type Guid } from '../wire/guid.js';
 
 /** Connection-oriented PDU types we speak (C706 §12.6.4; auth3/shutdown/cancel/orphaned are refused). */
 export const PduType = {
@@ -102,6 +102,9 @@ export function btfnSyntax(features: number): SyntaxId {
 /** If `s` is a BTFN syntax, its feature bitmask (low 16 bits); otherwise undefined. */
 export function btfnFeaturesOf(s: SyntaxId): number | undefined {
   if (!s.uuid.startsWith(BTFN_UUID_PREFIX)) return undefined;
+  const lo = hexByteAt(s.uuid, 19);
+  const hi = hexByteAt(s.uuid, 21);
+  if (lo >= 0 && hi >= 0) return lo | (hi << 8);
   const b8 = parseInt(s.uuid.slice(19, 21), 16);
   const b9 = parseInt(s.uuid.slice(21, 23), 16);
   return b8 | (b9 << 8);

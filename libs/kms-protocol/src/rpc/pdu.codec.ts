@@ -1,6 +1,6 @@
 import { Reader, Writer } from '../wire/cursor.js';
 import { KmsProtocolError } from '../wire/errors.js';
-import { guidFromBytes, guidToBytes } from '../wire/guid.js';
+import { guidFromBytes } from '../wire/guid.js';
 import {
   DREP_LE_ASCII_IEEE,
   PduType,
@@ -54,7 +54,7 @@ function readSyntax(r: Reader, field: string): SyntaxId {
 }
 
 function writeSyntax(w: Writer, s: SyntaxId): void {
-  w.bytes(guidToBytes(s.uuid)).u32le(s.version);
+  w.guid(s.uuid).u32le(s.version);
 }
 
 function readContexts(r: Reader): PresentationContext[] {
@@ -246,7 +246,7 @@ export function serializePdu(pdu: RpcPdu): Uint8Array {
       w.u32le(pdu.allocHint).u16le(pdu.contextId).u16le(pdu.opnum);
       if (pdu.flags & PfcFlags.OBJECT_UUID) {
         if (pdu.objectUuid === undefined) throw new KmsProtocolError('BAD_VALUE', 'PFC_OBJECT_UUID set without objectUuid', 24);
-        w.bytes(guidToBytes(pdu.objectUuid));
+        w.guid(pdu.objectUuid);
       }
       w.bytes(pdu.stub);
       break;

@@ -83,7 +83,7 @@ export class RpcServerConnection {
   constructor(opts: RpcServerOptions) {
     this.opts = opts;
     this.framer = new RpcFramer({ maxPduSize: opts.maxPduSize });
-    this.secAddr = opts.secondaryAddress === '' ? new Uint8Array(0) : new TextEncoder().encode(`${opts.secondaryAddress}\0`);
+    this.secAddr = secondaryAddressBytes(opts.secondaryAddress);
   }
 
   /** True once a `close` event was emitted; later input is ignored. */
@@ -335,6 +335,14 @@ export class RpcServerConnection {
     this.state = 'closed';
     events.push(error === undefined ? { kind: 'close', reason } : { kind: 'close', reason, error });
   }
+}
+
+const utf8 = new TextEncoder();
+let lastSecAddr: { text: string; bytes: Uint8Array } | undefined;
+/** The port string as ASCII + NUL; a host makes one connection per activation with the same port, so the last one is kept (read-only). */
+function secondaryAddressBytes(text: string): Uint8Array {
+  if (lastSecAddr?.text !== text) lastSecAddr = { text, bytes: text === '' ? new Uint8Array(0) : utf8.encode(`${text}\0`) };
+  return lastSecAddr.bytes;
 }
 
 const alignPad = (n: number) => (4 - (n % 4)) % 4;

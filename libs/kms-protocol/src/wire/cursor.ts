@@ -1,4 +1,5 @@
 import { KmsProtocolError } from './errors.js';
+import { guidToBytes, type Guid } from './guid.js';
 
 /**
  * Bounds-checked little-endian reader. Every read checks the remaining length
@@ -119,6 +120,12 @@ export class Writer {
     const b = BigInt(v);
     this.u32le(Number(b & 0xffffffffn));
     this.u32le(Number((b >> 32n) & 0xffffffffn));
+    return this;
+  }
+  /** A GUID in Microsoft's mixed-endian wire layout, written in place. */
+  guid(g: Guid): this {
+    guidToBytes(g, this.buf, this.pos);
+    this.pos += 16;
     return this;
   }
   bytes(v: Uint8Array): this {

@@ -27,16 +27,47 @@ export const isGuid = (text: string): boolean => GUID_RE.test(text);
  */
 export function guidFromBytes(b: Uint8Array, offset = 0): Guid {
   if (offset + 16 > b.length) throw new KmsProtocolError('TRUNCATED', 'GUID needs 16 bytes', offset);
-  const h = (i: number) => HEX[b[offset + i]!]!;
-  return (h(3) + h(2) + h(1) + h(0) + '-' + h(5) + h(4) + '-' + h(7) + h(6) + '-' + h(8) + h(9) + '-' +
-    h(10) + h(11) + h(12) + h(13) + h(14) + h(15)) as Guid;
+  // Direct lookups, no per-call closure: this runs for every syntax of a bind and every GUID of a request.
+  const o = offset;
+  return (HEX[b[o + 3]!]! + HEX[b[o + 2]!]! + HEX[b[o + 1]!]! + HEX[b[o]!]! + '-' + HEX[b[o + 5]!]! + HEX[b[o + 4]!]! + '-' +
+    HEX[b[o + 7]!]! + HEX[b[o + 6]!]! + '-' + HEX[b[o + 8]!]! + HEX[b[o + 9]!]! + '-' + HEX[b[o + 10]!]! + HEX[b[o + 11]!]! +
+    HEX[b[o + 12]!]! + HEX[b[o + 13]!]! + HEX[b[o + 14]!]! + HEX[b[o + 15]!]!) as Guid;
 }
+
+/** Value of a hex digit by char code, -1 for anything else. */
+const HEX_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
+  HEX_VALUE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+/** The byte written as two hex digits at `text[at]`, or -1 if they are not hex digits. */
+export function hexByteAt(text: string, at: number): number {
+  const c1 = text.charCodeAt(at);
+  const c2 = text.charCodeAt(at + 1);
+  const hi = c1 < 128 ? HEX_VALUE[c1]! : -1;
+  const lo = c2 < 128 ? HEX_VALUE[c2]! : -1;
+  return (hi | lo) < 0 ? -1 : (hi << 4) | lo;
+}
+
+/** String index of the two hex digits of wire byte i (Data1..Data3 little-endian, Data4 as is). */
+const WIRE_DIGIT_AT = Uint8Array.of(6, 4, 2, 0, 11, 9, 16, 14, 19, 21, 24, 26, 28, 30, 32, 34);
+const WIRE_ORDER = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
 
 /** Writes a GUID in Microsoft's mixed-endian wire layout into `out` at `offset`. */
 export function guidToBytes(g: Guid, out: Uint8Array = new Uint8Array(16), offset = 0): Uint8Array {
+  // Fast path for the canonical 36-character form (every Guid this library makes).
+  if (g.length === 36 && g.charCodeAt(8) === 45 && g.charCodeAt(13) === 45 && g.charCodeAt(18) === 45 && g.charCodeAt(23) === 45) {
+    let bad = 0;
+    for (let i = 0; i < 16; i++) {
+      const v = hexByteAt(g, WIRE_DIGIT_AT[i]!);
+      bad |= v;
+      out[offset + i] = v;
+    }
+    if (bad >= 0) return out;
+  }
+  // Anything else keeps the original lenient parse (parseInt per digit pair).
   const hex = g.replace(/-/g, '');
   const byte = (i: number) => parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  const order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
-  for (let i = 0; i < 16; i++) out[offset + i] = byte(order[i]!);
+  for (let i = 0; i < 16; i++) out[offset + i] = byte(WIRE_ORDER[i]!);
   return out;
 }
