@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { connect, type JetStreamClient, type NatsConnection, type PubAck } from 'nats';
 import type { Tracer } from '@opentelemetry/api';
-import { type Env, type ListenAddress, type Logger } from '@kmsgrid/config';
+import { ConfigError, type Env, type ListenAddress, type Logger } from '@kmsgrid/config';
 import { ACTIVATION_RPCS } from '@kmsgrid/contracts';
 import {
   createEventStore,
@@ -14,8 +14,10 @@ import {
   type EmbeddedPostgres,
   type OutboxRelay,
 } from '@kmsgrid/event-store';
+import { readDnsRegistrarConfig, startDnsRegistrar, type DnsRegistrar, type DnsRegistrarConfig } from '@kmsgrid/dns-registrar';
 import { createIngressServer, type IngressServer } from '@kmsgrid/ingress-server';
 import { createLedgerService, serveLedger, type LedgerService } from '@kmsgrid/ledger-service';
+import { parsePolicyConfig } from '@kmsgrid/policy-domain';
 import { startPolicyRuntime, type PolicyRuntime } from '@kmsgrid/policy-service';
 import { getTracer } from '@kmsgrid/telemetry';
 import { createInProcessTransport, createNatsTransport, createRpcClient, type Transport } from '@kmsgrid/transport';
@@ -36,6 +38,8 @@ export interface Kmsgrid {
   readonly ingress: IngressServer;
   readonly ledger: LedgerService;
   readonly policy: PolicyRuntime;
+  /** Present when KMSGRID_DNS_DOMAINS is set. */
+  readonly dns: DnsRegistrar | undefined;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each service binds its own tables
   readonly db: Kysely<any>;
   /** SIGTERM path: no new connections, answers in flight finish, then everything closes in reverse order. */
@@ -49,7 +53,7 @@ export interface Kmsgrid {
  * DATABASE_URL is set. Throws ConfigError for bad configuration.
  */
 export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOverrides = {}): Promise<Kmsgrid> {
-  const config = readConfig(env);
+  const { config, dnsConfig } = validateConfig(env);
   const tracer = overrides.tracer ?? getTracer('kmsgrid');
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -137,6 +141,10 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
     const kmsAddresses = await ingress.listen();
     stops.push(() => ingress.close(20_000));
 
+    // Published only once the listener answers; withdrawn first on shutdown (stops run in reverse).
+    const dns = dnsConfig && startDnsRegistrar({ config: dnsConfig, store, logger: log, tracer });
+    if (dns) stops.push(() => dns.stop());
+
     return {
       config,
       kmsAddresses,
@@ -144,6 +152,7 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
       ingress,
       ledger,
       policy,
+      dns,
       db,
       stop: stopAll,
     };
@@ -151,6 +160,29 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * Every variable the all-in-one reads, checked before anything starts, so a
+ * bad configuration stops start-up with all of its problems at once.
+ */
+export function validateConfig(env: Env): { config: KmsgridConfig; dnsConfig: DnsRegistrarConfig | undefined } {
+  const problems: string[] = [];
+  const collect = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const config = collect(() => readConfig(env));
+  const dnsConfig = collect(() => readDnsRegistrarConfig(env));
+  const policy = parsePolicyConfig(env);
+  if (!policy.ok) problems.push(...policy.errors);
+  if (problems.length > 0 || config === undefined) throw new ConfigError(problems);
+  return { config, dnsConfig };
 }
 
 async function jetStreamFor(nc: NatsConnection): Promise<JetStreamClient> {
