@@ -26,7 +26,7 @@ const TABLE_1: readonly Scenario[] = [
 
 const name = (s: Scenario) => `${s.servers} x Server 2008 R2 + ${s.clients} x Windows 7`;
 
-let storages: HostStorage[] = [];
+const storages: HostStorage[] = [];
 afterEach(async () => {
   for (const s of storages.splice(0)) await s.dispose();
 });
