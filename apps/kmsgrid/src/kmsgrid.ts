@@ -21,6 +21,7 @@ import { parsePolicyConfig } from '@kmsgrid/policy-domain';
 import { startPolicyRuntime, type PolicyRuntime } from '@kmsgrid/policy-service';
 import { getTracer } from '@kmsgrid/telemetry';
 import { createInProcessTransport, createNatsTransport, createRpcClient, type Transport } from '@kmsgrid/transport';
+import { startAdminApi } from './admin.js';
 import { readConfig, type KmsgridConfig } from './config.js';
 
 export interface KmsgridOverrides {
@@ -40,6 +41,8 @@ export interface Kmsgrid {
   readonly policy: PolicyRuntime;
   /** Present when KMSGRID_DNS_DOMAINS is set. */
   readonly dns: DnsRegistrar | undefined;
+  /** Where the admin API (status, clients, metrics, dashboard) is bound. */
+  readonly httpAddress: ListenAddress;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each service binds its own tables
   readonly db: Kysely<any>;
   /** SIGTERM path: no new connections, answers in flight finish, then everything closes in reverse order. */
@@ -145,6 +148,21 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
     const dns = dnsConfig && startDnsRegistrar({ config: dnsConfig, store, logger: log, tracer });
     if (dns) stops.push(() => dns.stop());
 
+    const partial = { db, ledger };
+    const admin = await startAdminApi(
+      {
+        transport,
+        kmsAddresses,
+        ingress,
+        ...(dns && { dns }),
+        readiness: readinessChecks(partial),
+        mode: 'all-in-one',
+        log: log.child({ component: 'admin-api' }),
+      },
+      config.httpListen,
+    );
+    stops.push(() => admin.close());
+
     return {
       config,
       kmsAddresses,
@@ -153,6 +171,7 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
       ledger,
       policy,
       dns,
+      httpAddress: admin.address,
       db,
       stop: stopAll,
     };
@@ -204,7 +223,7 @@ function inProcessPublisher(transport: Transport): Pick<JetStreamClient, 'publis
 }
 
 /** Readiness of the all-in-one: Postgres answers and the ledger writes. */
-export function readinessChecks(k: Kmsgrid): { name: string; check(): Promise<void> }[] {
+export function readinessChecks(k: Pick<Kmsgrid, 'db' | 'ledger'>): { name: string; check(): Promise<void> }[] {
   return [
     { name: 'postgres', check: async () => void (await sql`select 1`.execute(k.db)) },
     {

@@ -57,3 +57,4 @@ export { renderMetrics, PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 export type { MetricsInputs, ProcessFigures } from './metrics.js';
 export { createSampleData, sampleAdminDeps, pageClients, ledgerStatusOf } from './sample-data.js';
 export type { SampleData } from './sample-data.js';
+export { createAdminSources } from './sources.js';
