@@ -10,6 +10,7 @@ export {
   kmsV6Hmac,
   kmsV6HmacKey,
   pkcs7PadLength,
+  randomBlock,
   sha256,
   xorBlock,
 } from './kms-crypto.js';

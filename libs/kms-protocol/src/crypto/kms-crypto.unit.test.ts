@@ -11,6 +11,7 @@ import {
   kmsV6Hmac,
   kmsV6HmacKey,
   pkcs7PadLength,
+  randomBlock,
   xorBlock,
 } from './kms-crypto.js';
 import { Rijndael, expandRijndaelKey } from './rijndael.js';
@@ -138,5 +139,36 @@ describe('PKCS#7', () => {
     expect(checkPkcs7(fromHex('00000000000000000000000004050404'))).toBe(-14);
     expect(checkPkcs7(new Uint8Array(0))).toBe(-1);
     expect(checkPkcs7(Uint8Array.of(2))).toBe(-1);
+  });
+});
+
+describe('randomBlock', () => {
+  it('hands out fresh standalone bytes across pool refills', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      const b = randomBlock(i % 3 === 0 ? 16 : 8);
+      expect(b.byteOffset).toBe(0);
+      expect(b.buffer.byteLength).toBe(b.length);
+      seen.add(toHex(b));
+    }
+    expect(seen.size).toBe(600);
+    expect(() => randomBlock(4097)).toThrow(RangeError);
+  });
+});
+
+describe('v6 HMAC key cache', () => {
+  it('returns the derived key, and a copy the caller may change', () => {
+    const t = 134402916880000000n;
+    const derive = (tol: number) => {
+      const le = Buffer.alloc(8);
+      le.writeBigUInt64LE(BigInt.asUintN(64, (t / 0x22816889bdn) * 0x208cbab5edn + 0x3156cd5ac628477an + BigInt(tol) * 0x22816889bdn));
+      return createHash('sha256').update(le).digest('hex').slice(32);
+    };
+    for (const tol of [0, -1, 1, 0] as const) {
+      const k = kmsV6HmacKey(t, tol);
+      expect(toHex(k)).toBe(derive(tol));
+      k.fill(0);
+    }
+    expect(toHex(kmsV6HmacKey(t))).toBe(derive(0));
   });
 });

@@ -71,7 +71,7 @@ export interface DecodedKmsRequest {
 }
 
 /**
- * Random parts of a response (host side). Omitted parts come from crypto.randomBytes;
+ * Random parts of a response (host side). Omitted parts come from node's CSPRNG;
  * tests inject the captured ones.
  */
 export interface KmsResponseRandom {

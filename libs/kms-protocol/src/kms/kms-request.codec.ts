@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { AES_BLOCK, bytesEqual, kmsCipherFor, kmsV4Mac } from '../crypto/kms-crypto.js';
+import { AES_BLOCK, bytesEqual, kmsCipherFor, kmsV4Mac, randomBlock } from '../crypto/kms-crypto.js';
 import { Reader } from '../wire/cursor.js';
 import { KmsProtocolError } from '../wire/errors.js';
 import { guidFromBytes, guidToBytes } from '../wire/guid.js';
@@ -173,7 +172,7 @@ export function encodeKmsRequest(
     return { bytes, context: { ...common, version: 4 } };
   }
   const version: KmsProtocolVersion = major === 5 ? 5 : 6;
-  const iv = random.iv === undefined ? new Uint8Array(randomBytes(AES_BLOCK)) : checkBytes(random.iv, AES_BLOCK, 'iv');
+  const iv = random.iv === undefined ? randomBlock() : checkBytes(random.iv, AES_BLOCK, 'iv');
   const plain = new Uint8Array(KMS_REQUEST_BASE_SIZE + REQUEST_PAD);
   writeRequestBase(request, plain, 0);
   plain.fill(REQUEST_PAD, KMS_REQUEST_BASE_SIZE);

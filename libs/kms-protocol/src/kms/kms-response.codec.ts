@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   AES_BLOCK,
   bytesEqual,
@@ -8,6 +7,7 @@ import {
   kmsV6Hmac,
   kmsV6HmacKey,
   pkcs7PadLength,
+  randomBlock,
   sha256,
   xorBlock,
 } from '../crypto/kms-crypto.js';
@@ -96,12 +96,12 @@ export function encodeKmsResponse(
   const v6 = context.version === 6;
   const reqIv = checkBytes(context.decryptedRequestIv, AES_BLOCK, 'context.decryptedRequestIv');
   const salt =
-    random.randomSalt === undefined ? new Uint8Array(randomBytes(AES_BLOCK)) : checkBytes(random.randomSalt, AES_BLOCK, 'randomSalt');
+    random.randomSalt === undefined ? randomBlock() : checkBytes(random.randomSalt, AES_BLOCK, 'randomSalt');
   // v5: the response IV is the request IV (Microsoft clients check); v6: random.
   const respIv = !v6
     ? reqIv
     : random.responseIv === undefined
-      ? new Uint8Array(randomBytes(AES_BLOCK))
+      ? randomBlock()
       : checkBytes(random.responseIv, AES_BLOCK, 'responseIv');
   const hwid = v6 ? checkBytes(response.hwid, HWID_SIZE, 'hwid (required for v6)') : undefined;
 
