@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import { connect } from 'nats';
+import { createEventStore, createOutboxRelay, createPostgresDb, ensureEventsStream, migrateToLatest } from '@kmsgrid/event-store';
+import { createLedgerService, serveLedger } from '@kmsgrid/ledger-service';
+import { runService, startHealthServer } from '@kmsgrid/service-runtime';
+import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
+import { createNatsTransport } from '@kmsgrid/transport';
+import { readConfig } from './config.js';
+
+await runService({
+  name: 'cmid-ledger',
+  async start(log) {
+    const config = readConfig(process.env);
+    const telemetry = startTelemetry({ serviceName: 'cmid-ledger' });
+    const { db, close: closeDb } = createPostgresDb({ connectionString: config.databaseUrl, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
+    await migrateToLatest(db, { schema: config.schema });
+    const store = createEventStore(db, { schema: config.schema });
+    const nc = await connect({ servers: config.natsUrl, name: `cmid-ledger ${config.instanceId}`, maxReconnectAttempts: -1 });
+    const transport = createNatsTransport(nc);
+
+    // The ledger writes most events, so its replicas relay the outbox to JetStream
+    // (several relays are safe: JetStream drops duplicates by event id).
+    await ensureEventsStream(await nc.jetstreamManager(), { duplicateWindow: 10 * 60_000 });
+    const relay = createOutboxRelay({ store, js: nc.jetstream(), onStateChange: (s) => log.info('outbox relay', { state: s }) });
+    relay.start();
+
+    const ledger = createLedgerService({ db, store, log, tracer: getTracer('cmid-ledger'), batch: { maxSize: config.batchMaxSize } });
+    // Standbys serve the queries at once and join the record queue when they win the writer lock.
+    const serving = serveLedger(transport, ledger, { log });
+    const started = ledger.start();
+    const health = await startHealthServer({
+      listen: config.httpListen,
+      log,
+      readiness: [
+        { name: 'nats', check: async () => { await nc.flush(); } },
+        { name: 'postgres', check: async () => { await sql`select 1`.execute(db); } },
+      ],
+      metrics: () =>
+        [
+          '# HELP kmsgrid_ledger_leader 1 when this replica is the ledger writer.',
+          '# TYPE kmsgrid_ledger_leader gauge',
+          `kmsgrid_ledger_leader ${ledger.isLeader() ? 1 : 0}`,
+          '',
+        ].join('\n'),
+    });
+    void started.then(() => log.info('ledger writer', { leader: ledger.isLeader() }));
+    return {
+      async stop() {
+        await health.close();
+        await serving.stop();
+        await ledger.stop();
+        await relay.stop();
+        await transport.drain();
+        await closeDb();
+        await telemetry.shutdown();
+      },
+    };
+  },
+});
