@@ -25,8 +25,29 @@ export interface TestHost {
   stop(): Promise<void>;
 }
 
+/**
+ * Kysely's migrator checks for its bookkeeping tables by introspecting every
+ * table of the database; a schema dropped meanwhile by another test file
+ * (Postgres 3F000 from pg_get_serial_sequence) fails the migration. Reported
+ * as a product issue; until fixed, start-up is retried for that error only.
+ */
+function isConcurrentDropRace(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
+  return err instanceof Error && /migration bookkeeping/.test(err.message) && cause?.code === '3F000';
+}
+
+async function startWithRetry(env: Env, overrides: KmsgridOverrides): Promise<Kmsgrid> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startKmsgrid(env, testLogger(), overrides);
+    } catch (err) {
+      if (attempt >= 3 || !isConcurrentDropRace(err)) throw err;
+    }
+  }
+}
+
 async function start(env: Env, overrides: KmsgridOverrides): Promise<TestHost> {
-  const host = await startKmsgrid(env, testLogger(), overrides);
+  const host = await startWithRetry(env, overrides);
   const address = host.kmsAddresses[0];
   if (address === undefined) throw new Error('the all-in-one bound no KMS listener');
   let stopped: Promise<void> | undefined;

@@ -1,9 +1,13 @@
 import { activate, randomGuidV4, type ActivateOptions, type RequestOutcome } from '@kmsgrid/kms-client';
-import { findProductByName } from '@kmsgrid/kms-catalog';
+import { findProductByName, type Sku } from '@kmsgrid/kms-catalog';
+import { parseGuid, type Guid } from '@kmsgrid/kms-protocol';
 
 /** One simulated KMS client machine: its own CMID and workstation name, one product. */
 export interface Machine {
+  /** Product name (display; also what the client resolves unless `skuId` is set). */
   readonly product: string;
+  /** Exact SKU (Activation ID) to send, when a name could be ambiguous. */
+  readonly skuId?: Guid;
   readonly cmid: ReturnType<typeof randomGuidV4>;
   readonly workstation: string;
   /** The KMS item's N-policy (25 client OS, 5 server OS and Office). */
@@ -19,6 +23,17 @@ export function machines(product: string, count: number, prefix: string): Machin
     cmid: randomGuidV4(),
     workstation: `${prefix}-${i + 1}.e2e.test`,
     nPolicy: match.kmsItem.nPolicy,
+  }));
+}
+
+/** One machine per SKU, each sending exactly that SKU (and its KMS item and application). */
+export function machinesForSkus(skus: readonly Sku[], prefix: string, nPolicyOf: (sku: Sku) => number): Machine[] {
+  return skus.map((sku, i) => ({
+    product: sku.name,
+    skuId: parseGuid(sku.id),
+    cmid: randomGuidV4(),
+    workstation: `${prefix}-${i + 1}.e2e.test`,
+    nPolicy: nPolicyOf(sku),
   }));
 }
 
@@ -45,7 +60,7 @@ export async function ask(target: string, machine: Machine, opts: { now?: Date }
   const { now, ...rest } = opts;
   const r = await activate({
     target,
-    product: machine.product,
+    ...(machine.skuId === undefined ? { product: machine.product } : { skuId: machine.skuId }),
     cmid: machine.cmid,
     workstation: machine.workstation,
     fresh: () => ({ cmid: machine.cmid, workstation: machine.workstation, now: now ?? new Date() }),
