@@ -89,15 +89,29 @@ function drain(c: Cipher | Decipher, data: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * One AES-128-ECB decipher for the whole process. ECB keeps no state between
+ * update() calls of whole blocks (no padding, so OpenSSL holds nothing back),
+ * so CBC decryption is one update() plus the XOR with the previous ciphertext
+ * block: no createDecipheriv per message (half the cost of a v5 decryption).
+ */
+const v5Ecb = createDecipheriv('aes-128-ecb', keyV5, null).setAutoPadding(false);
+
 /** v5: standard AES-128-CBC, done by node:crypto. */
 export const kmsV5Cipher: KmsCbcCipher = {
   encrypt(data, iv = ZERO_IV) {
     checkBlocks(data, iv);
+    // CBC encryption chains block by block: one cipher per message is cheaper than an update() per block.
     return drain(createCipheriv('aes-128-cbc', keyV5, iv).setAutoPadding(false), data);
   },
   decrypt(data, iv = ZERO_IV) {
     checkBlocks(data, iv);
-    return drain(createDecipheriv('aes-128-cbc', keyV5, iv).setAutoPadding(false), data);
+    const blocks = v5Ecb.update(data);
+    if (blocks.length !== data.length) throw new Error(`AES-128-ECB returned ${blocks.length} of ${data.length} bytes`);
+    const out = new Uint8Array(data.length);
+    for (let j = 0; j < AES_BLOCK && j < data.length; j++) out[j] = blocks[j]! ^ iv[j]!;
+    for (let o = AES_BLOCK; o < data.length; o++) out[o] = blocks[o]! ^ data[o - AES_BLOCK]!;
+    return out;
   },
 };
 

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createDecipheriv, createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../wire/hex.js';
@@ -52,6 +52,24 @@ describe('KMS v5 / v6 ciphers', () => {
             const x = data.slice();
             x.set(xorBlock(data.subarray(0, 16), iv), 0);
             expect(toHex(c.encrypt(data, iv))).toBe(toHex(c.encrypt(x)));
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('v5 decryption (one shared ECB decipher) agrees with a fresh node AES-128-CBC for every message in a row', () => {
+    const key = fromHex('cd7e796f2ab25dcb55ffc8ef8364c470');
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), fc.boolean()), { maxLength: 6 }),
+        (messages) => {
+          for (const [blocks, iv, withIv] of messages) {
+            const data = new Uint8Array(16 * blocks).map((_, i) => (i * 31 + blocks) & 0xff);
+            const d = createDecipheriv('aes-128-cbc', key, withIv ? iv : new Uint8Array(16)).setAutoPadding(false);
+            const want = toHex(Buffer.concat([d.update(data), d.final()]));
+            expect(toHex(withIv ? kmsV5Cipher.decrypt(data, iv) : kmsV5Cipher.decrypt(data))).toBe(want);
           }
         },
       ),
