@@ -1,7 +1,6 @@
 import { isIP, isIPv4 } from 'node:net';
 import { EnvReader, parseHostPort, type Env } from '@kmsgrid/config';
-import type { DnsServer } from './net/exchange.js';
-import { nameProblem } from './wire/records.js';
+import { nameProblem, type DnsServer } from '@kmsgrid/dns-client';
 import { tsigAlgorithm, TSIG_ALGORITHMS, type TsigKey } from './wire/tsig.js';
 
 /** One `KMSGRID_DNS_DOMAINS` entry (Microsoft's `DnsDomainPublishList` format: `domain, priority, weight`). */

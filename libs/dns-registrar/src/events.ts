@@ -1,5 +1,4 @@
-import type { RcodeName, TsigErrorName } from './wire/constants.js';
-import type { DnsRecord } from './wire/records.js';
+import type { DnsRecord, RcodeName, TsigErrorName } from '@kmsgrid/dns-client';
 
 /**
  * Event types of the `dns-registration:<domain>` streams (relayed to

@@ -8,25 +8,19 @@ export type { DnsEventType, DnsOutcome, DnsOperation, DnsServerAnswer, DnsRegist
 export { plannedRecords, publishOperations, withdrawOperations, evolveOwnership, initialOwnership, srvOwner } from './registration.js';
 export type { Ownership } from './registration.js';
 
-// Discovery (kms-client --discover)
-export { orderSrvRecords } from './srv-selection.js';
-export type { SrvTarget } from './srv-selection.js';
-export { resolveKmsHosts, queryRecords, DnsLookupError } from './net/resolver.js';
-export type { KmsHost, QueryResult, ResolveOptions, DnsLookupErrorKind } from './net/resolver.js';
+// Resolver side, moved to @kmsgrid/dns-client; re-exported for existing callers (new code imports it from there).
+export { orderSrvRecords, resolveKmsHosts, queryRecords, DnsLookupError, exchange, DnsExchangeError } from '@kmsgrid/dns-client';
+export type { SrvTarget, KmsHost, QueryResult, ResolveOptions, DnsLookupErrorKind } from '@kmsgrid/dns-client';
+export type { DnsServer, DnsTransport, ExchangeOptions, ExchangeResult, DnsExchangeErrorKind } from '@kmsgrid/dns-client';
+export { DnsWireError, RR_TYPE, RR_CLASS, OPCODE, RCODE, TSIG_ERROR, rcodeName, tsigErrorName, canonicalName, nameProblem } from '@kmsgrid/dns-client';
+export type { DnsWireErrorCode, RcodeName, TsigErrorName, RrTypeName, DnsRecord, DnsRecordType, SrvData } from '@kmsgrid/dns-client';
 
-// Transport and UPDATE client
-export { exchange, DnsExchangeError } from './net/exchange.js';
-export type { DnsServer, DnsTransport, ExchangeOptions, ExchangeResult, DnsExchangeErrorKind } from './net/exchange.js';
+// UPDATE client
 export { sendUpdate, DnsUpdateError } from './net/update-client.js';
 export type { UpdateAnswer, UpdateErrorKind, SendUpdateOptions } from './net/update-client.js';
 
 // Wire layer over dns-packet (UPDATE, class NONE/ANY, TSIG)
-export { DnsWireError } from './wire/errors.js';
-export type { DnsWireErrorCode } from './wire/errors.js';
-export { RR_TYPE, RR_CLASS, OPCODE, RCODE, TSIG_ERROR, rcodeName, tsigErrorName } from './wire/constants.js';
-export type { RcodeName, TsigErrorName, RrTypeName } from './wire/constants.js';
-export { canonicalName, nameProblem, normalizeRecord, recordKey, formatRecord, encodeRdata, decodeRdata } from './wire/records.js';
-export type { DnsRecord, DnsRecordType, SrvData } from './wire/records.js';
+export { normalizeRecord, recordKey, formatRecord, encodeRdata, decodeRdata } from './wire/records.js';
 export { encodeHeader, decodeHeader, scanMessage } from './wire/message.js';
 export type { DnsHeader, RecordSpan, ScannedMessage } from './wire/message.js';
 export { encodeUpdate, decodeUpdate } from './wire/update-message.js';
@@ -34,7 +28,7 @@ export type { UpdateMessage, UpdateOperation, Prerequisite } from './wire/update
 export { signMessage, verifyMessage, readTsig, computeTsigMac, tsigAlgorithm, TSIG_ALGORITHMS, DEFAULT_FUDGE } from './wire/tsig.js';
 export type { TsigKey, TsigAlgorithm, TsigRecord, TsigFields, TsigProblem, TsigVerification, SignOptions } from './wire/tsig.js';
 
-// Test support: a private BIND 9 on loopback (int tests here and in kms-client)
+// Test support: a private BIND 9 on loopback (int tests here, the app's, kms-client discovery)
 export { startTestBind, freeDualPort, BIND_MISSING_MESSAGE } from './testing/bind.js';
 export type { TestBind, TestBindOptions, TestZone } from './testing/bind.js';
 export { dnsRegistrarMetrics } from './metrics.js';

@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { queryRecords, resolveKmsHosts, type DnsRecord } from '@kmsgrid/dns-client';
 import type { EventStore } from '@kmsgrid/event-store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DnsRegistrarConfig } from './config.js';
 import { DNS_EVENT, dnsRegistrationStreamId, type DnsRegistrationEventData } from './events.js';
-import { queryRecords, resolveKmsHosts } from './net/resolver.js';
 import { sendUpdate } from './net/update-client.js';
 import { startDnsRegistrar, type DnsRegistrar, type DnsRegistrarDeps } from './registrar.js';
 import { freeDualPort, startTestBind, type TestBind } from './testing/bind.js';
 import { throwawayStore, waitFor } from './testing/store.js';
-import type { DnsRecord } from './wire/records.js';
 
 const FAST = { backoff: { initialMs: 100, maxMs: 400 }, exchange: { timeoutMs: 500, udpTries: 2 }, withdrawTimeoutMs: 5000 } as const;
 

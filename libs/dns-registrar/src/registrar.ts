@@ -1,13 +1,12 @@
 import type { Tracer } from '@opentelemetry/api';
 import { silentLogger, type Logger } from '@kmsgrid/config';
+import type { DnsRecord, ExchangeOptions } from '@kmsgrid/dns-client';
 import { backoffDelay, isConcurrencyError, type BackoffOptions, type EventStore, type NewEvent } from '@kmsgrid/event-store';
 import { ATTR, getTracer, injectTraceContext, newCorrelationId, recordError, SPAN, withCorrelationId, withSpan } from '@kmsgrid/telemetry';
 import type { DnsDomainConfig, DnsRegistrarConfig } from './config.js';
 import { dnsRegistrationStreamId, outcomeEventType, type DnsOperation, type DnsOutcome, type DnsRegistrationEventData, type DnsServerAnswer } from './events.js';
-import type { ExchangeOptions } from './net/exchange.js';
 import { DnsUpdateError, sendUpdate, type UpdateAnswer } from './net/update-client.js';
 import { evolveOwnership, initialOwnership, plannedRecords, publishOperations, withdrawOperations } from './registration.js';
-import type { DnsRecord } from './wire/records.js';
 
 /** Microsoft's KMS host logs event 12293 when it did not publish its DNS records (kms-facts §5). */
 export const EVENT_ID_DNS_PUBLISH_FAILED = 12293;

@@ -1,7 +1,8 @@
+import type { DnsRecord } from '@kmsgrid/dns-client';
 import type { DnsDomainConfig, DnsRegistrarConfig } from './config.js';
 import { addressDomain } from './config.js';
 import { DNS_EVENT, type DnsRegistrationEventData } from './events.js';
-import { recordKey, type DnsRecord } from './wire/records.js';
+import { recordKey } from './wire/records.js';
 import type { UpdateOperation } from './wire/update-message.js';
 
 /** SRV owner name of a domain (kms-facts §4). */

@@ -1,8 +1,8 @@
+import type { DnsRecord } from '@kmsgrid/dns-client';
 import { describe, expect, it } from 'vitest';
 import type { DnsRegistrarConfig } from './config.js';
 import { DNS_EVENT, type DnsRegistrationEventData } from './events.js';
 import { evolveOwnership, initialOwnership, plannedRecords, publishOperations, withdrawOperations, type Ownership } from './registration.js';
-import type { DnsRecord } from './wire/records.js';
 
 const config: DnsRegistrarConfig = {
   domains: [

@@ -1,10 +1,22 @@
 import { randomInt } from 'node:crypto';
-import { OPCODE, RCODE, rcodeName, TSIG_ERROR, tsigErrorName, type RcodeName, type TsigErrorName } from '../wire/constants.js';
-import { DnsWireError } from '../wire/errors.js';
+import {
+  DnsExchangeError,
+  DnsWireError,
+  exchange,
+  OPCODE,
+  RCODE,
+  rcodeName,
+  TSIG_ERROR,
+  tsigErrorName,
+  type DnsServer,
+  type DnsTransport,
+  type ExchangeOptions,
+  type RcodeName,
+  type TsigErrorName,
+} from '@kmsgrid/dns-client';
 import { decodeHeader } from '../wire/message.js';
 import { signMessage, verifyMessage, type TsigKey, type TsigProblem } from '../wire/tsig.js';
 import { encodeUpdate, type UpdateMessage } from '../wire/update-message.js';
-import { DnsExchangeError, exchange, type DnsServer, type DnsTransport, type ExchangeOptions } from './exchange.js';
 
 /** The server's answer to an UPDATE. */
 export type UpdateAnswer = Readonly<{

@@ -6,8 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { queryRecords } from '../net/resolver.js';
-import type { DnsServer } from '../net/exchange.js';
+import { queryRecords, type DnsServer } from '@kmsgrid/dns-client';
 import type { TsigKey } from '../wire/tsig.js';
 
 /** The failure message when `named` is absent: the tests fail, they never skip. */

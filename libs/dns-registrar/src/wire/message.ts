@@ -1,4 +1,4 @@
-import { DnsWireError } from './errors.js';
+import { DnsWireError } from '@kmsgrid/dns-client';
 import { decodeName } from './records.js';
 
 /** The fixed 12-byte header (RFC 1035 §4.1.1). */

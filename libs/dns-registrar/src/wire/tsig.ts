@@ -1,8 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { RR_CLASS, RR_TYPE, TSIG_ERROR, tsigErrorName } from './constants.js';
-import { DnsWireError } from './errors.js';
+import { canonicalName, DnsWireError, RR_CLASS, RR_TYPE, TSIG_ERROR, tsigErrorName } from '@kmsgrid/dns-client';
 import { decodeHeader, scanMessage, type RecordSpan } from './message.js';
-import { canonicalName, decodeName, encodeName, encodeRr } from './records.js';
+import { decodeName, encodeName, encodeRr } from './records.js';
 
 /** TSIG algorithms (RFC 8945 §6) and their Node digests. HMAC-MD5 is left out: deprecated, not needed. */
 export const TSIG_ALGORITHMS = {

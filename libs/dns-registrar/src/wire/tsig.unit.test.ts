@@ -1,6 +1,6 @@
+import { DnsWireError } from '@kmsgrid/dns-client';
 import { describe, expect, it } from 'vitest';
 import { loadNsupdateCapture } from './fixtures/nsupdate-tsig.js';
-import { DnsWireError } from './errors.js';
 import { scanMessage } from './message.js';
 import { computeTsigMac, readTsig, signMessage, TSIG_ALGORITHMS, tsigAlgorithm, verifyMessage, type TsigKey } from './tsig.js';
 import { encodeUpdate } from './update-message.js';

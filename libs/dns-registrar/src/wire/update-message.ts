@@ -1,7 +1,6 @@
-import { OPCODE, RR_CLASS, RR_TYPE } from './constants.js';
-import { DnsWireError } from './errors.js';
+import { canonicalName, DnsWireError, OPCODE, RR_CLASS, RR_TYPE, type DnsRecord, type DnsRecordType } from '@kmsgrid/dns-client';
 import { encodeHeader, scanMessage, type RecordSpan } from './message.js';
-import { canonicalName, decodeRdata, encodeName, encodeRdata, encodeRr, normalizeRecord, type DnsRecord, type DnsRecordType } from './records.js';
+import { decodeRdata, encodeName, encodeRdata, encodeRr, normalizeRecord } from './records.js';
 
 /**
  * RFC 2136 §2.4 prerequisites. Each is all-or-nothing on an RRset or a name:

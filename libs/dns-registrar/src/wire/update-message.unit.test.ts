@@ -1,10 +1,8 @@
+import { canonicalName, DnsWireError, nameProblem, RR_CLASS, RR_TYPE, type DnsRecord } from '@kmsgrid/dns-client';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RR_CLASS, RR_TYPE } from './constants.js';
-import { DnsWireError } from './errors.js';
 import { loadNsupdateCapture } from './fixtures/nsupdate-tsig.js';
 import { scanMessage } from './message.js';
-import { canonicalName, nameProblem, type DnsRecord } from './records.js';
 import { readTsig } from './tsig.js';
 import { decodeUpdate, encodeUpdate, type Prerequisite, type UpdateMessage, type UpdateOperation } from './update-message.js';
 

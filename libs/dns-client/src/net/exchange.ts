@@ -1,6 +1,7 @@
 import dgram from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { connect as tcpConnect, isIP, isIPv6 } from 'node:net';
+import { formatDnsServer } from './server.js';
 
 /** A DNS server address. */
 export type DnsServer = Readonly<{ host: string; port: number }>;
@@ -37,7 +38,6 @@ export class DnsExchangeError extends Error {
 export type ExchangeResult = Readonly<{ response: Buffer; transport: DnsTransport }>;
 
 const isAnswerTo = (query: Buffer, m: Buffer) => m.length >= 12 && m.readUInt16BE(0) === query.readUInt16BE(0) && (m[2]! & 0x80) !== 0;
-const serverText = (s: DnsServer) => (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`);
 
 /**
  * Sends one DNS message and returns the first answer with the same id.
@@ -87,17 +87,17 @@ async function exchangeUdp(server: DnsServer, message: Buffer, timeoutMs: number
     const send = () => {
       if (done) return;
       if (sent === tries) {
-        finish(new DnsExchangeError('timeout', `no answer from ${serverText(server)} over UDP after ${tries} tries of ${timeoutMs} ms`, 'udp'));
+        finish(new DnsExchangeError('timeout', `no answer from ${formatDnsServer(server)} over UDP after ${tries} tries of ${timeoutMs} ms`, 'udp'));
         return;
       }
       sent++;
       socket.send(message, (e) => {
-        if (e) finish(new DnsExchangeError('network', `sending to ${serverText(server)} over UDP failed: ${e.message}`, 'udp', { cause: e }));
+        if (e) finish(new DnsExchangeError('network', `sending to ${formatDnsServer(server)} over UDP failed: ${e.message}`, 'udp', { cause: e }));
       });
       timer = setTimeout(send, timeoutMs);
     };
     // An ICMP port unreachable surfaces here as ECONNREFUSED on the connected socket.
-    socket.on('error', (e) => finish(new DnsExchangeError('network', `${serverText(server)} over UDP: ${e.message}`, 'udp', { cause: e })));
+    socket.on('error', (e) => finish(new DnsExchangeError('network', `${formatDnsServer(server)} over UDP: ${e.message}`, 'udp', { cause: e })));
     socket.on('message', (m) => {
       if (isAnswerTo(message, m)) finish(undefined, m);
     });
@@ -119,7 +119,7 @@ async function exchangeTcp(server: DnsServer, message: Buffer, timeoutMs: number
       if (err) reject(err);
       else resolve(answer!);
     };
-    const timer = setTimeout(() => finish(new DnsExchangeError('timeout', `no answer from ${serverText(server)} over TCP within ${timeoutMs} ms`, 'tcp')), timeoutMs);
+    const timer = setTimeout(() => finish(new DnsExchangeError('timeout', `no answer from ${formatDnsServer(server)} over TCP within ${timeoutMs} ms`, 'tcp')), timeoutMs);
     socket.on('connect', () => {
       const len = Buffer.alloc(2);
       len.writeUInt16BE(message.length, 0);
@@ -134,7 +134,7 @@ async function exchangeTcp(server: DnsServer, message: Buffer, timeoutMs: number
         if (isAnswerTo(message, m)) return finish(undefined, Buffer.from(m));
       }
     });
-    socket.on('error', (e) => finish(new DnsExchangeError('network', `${serverText(server)} over TCP: ${e.message}`, 'tcp', { cause: e })));
-    socket.on('close', () => finish(new DnsExchangeError('network', `${serverText(server)} closed the TCP connection before answering`, 'tcp')));
+    socket.on('error', (e) => finish(new DnsExchangeError('network', `${formatDnsServer(server)} over TCP: ${e.message}`, 'tcp', { cause: e })));
+    socket.on('close', () => finish(new DnsExchangeError('network', `${formatDnsServer(server)} closed the TCP connection before answering`, 'tcp')));
   });
 }

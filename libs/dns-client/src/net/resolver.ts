@@ -5,6 +5,7 @@ import { DnsWireError } from '../wire/errors.js';
 import { canonicalName, type DnsRecord, type DnsRecordType } from '../wire/records.js';
 import { orderSrvRecords } from '../srv-selection.js';
 import { DnsExchangeError, exchange, type DnsServer, type ExchangeOptions } from './exchange.js';
+import { formatDnsServer } from './server.js';
 
 /** A KMS host found by DNS, in the order to try it. `addresses` may be empty (resolve `target` yourself). */
 export type KmsHost = Readonly<{ target: string; port: number; priority: number; weight: number; addresses: readonly string[] }>;
@@ -22,19 +23,51 @@ const HRESULT: Record<DnsLookupErrorKind, number> = {
   malformed: 0x8007232a,
 };
 
+/** Short texts for {@link describeDnsLookupError}, after the Windows messages of the same codes. */
+const SUMMARY: Record<DnsLookupErrorKind, string> = {
+  'name-not-found': 'name does not exist',
+  'no-records': 'no records found',
+  'server-failure': 'DNS server failure',
+  refused: 'the DNS server refused the query',
+  timeout: 'no answer from the DNS server',
+  network: 'cannot reach the DNS server',
+  malformed: 'malformed answer from the DNS server',
+};
+
 /** A lookup that found nothing usable; `hresult` is what a Windows client would show. */
 export class DnsLookupError extends Error {
   override readonly name = 'DnsLookupError';
   readonly hresult: number;
+  /** The name that was looked up, when known. */
+  readonly qname: string | undefined;
+  /** The server that was asked, when known. */
+  readonly server: DnsServer | undefined;
   constructor(
     readonly kind: DnsLookupErrorKind,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; qname?: string; server?: DnsServer },
   ) {
     super(message, options);
     this.hresult = HRESULT[kind];
+    this.qname = options?.qname;
+    this.server = options?.server;
   }
 }
+
+/**
+ * One line for a user: the name, a short reason (with the server when it did
+ * not answer) and the HRESULT.
+ *
+ * @example describeDnsLookupError(e) // '_vlmcs._tcp.example.test: name does not exist (0x8007232B)'
+ */
+export function describeDnsLookupError(e: DnsLookupError): string {
+  const at = e.server && (e.kind === 'timeout' || e.kind === 'network') ? ` ${formatDnsServer(e.server)}` : '';
+  const hr = `0x${e.hresult.toString(16).toUpperCase().padStart(8, '0')}`;
+  return `${e.qname ? `${e.qname}: ` : ''}${SUMMARY[e.kind]}${at} (${hr})`;
+}
+
+/** The owner of a domain's KMS SRV records (kms-facts §4): `_vlmcs._tcp.<domain>`. Throws DNS_BAD_ARGUMENT. */
+export const kmsSrvName = (domain: string): string => `_vlmcs._tcp.${canonicalName(domain)}`;
 
 /** What one query returned: RCODE and the SRV/A/AAAA records of the answer and additional sections. */
 export type QueryResult = Readonly<{ rcode: RcodeName; answers: readonly DnsRecord[]; additionals: readonly DnsRecord[] }>;
@@ -67,7 +100,7 @@ export async function queryRecords(name: string, type: DnsRecordType, opts: Reso
   try {
     response = (await exchange(opts.server, query, opts)).response;
   } catch (e) {
-    if (e instanceof DnsExchangeError) throw new DnsLookupError(e.kind, `${name} ${type}: ${e.message}`, { cause: e });
+    if (e instanceof DnsExchangeError) throw new DnsLookupError(e.kind, `${name} ${type}: ${e.message}`, { cause: e, qname: name, server: opts.server });
     throw e;
   }
   let packet: dnsPacket.DecodedPacket;
@@ -75,7 +108,7 @@ export async function queryRecords(name: string, type: DnsRecordType, opts: Reso
     if (response.length < 12) throw new DnsWireError('DNS_SHORT', 'answer shorter than a header', 0);
     packet = dnsPacket.decode(response);
   } catch (e) {
-    throw new DnsLookupError('malformed', `${name} ${type}: the answer is malformed: ${(e as Error).message}`, { cause: e });
+    throw new DnsLookupError('malformed', `${name} ${type}: the answer is malformed: ${(e as Error).message}`, { cause: e, qname: name, server: opts.server });
   }
   return { rcode: rcodeName(response.readUInt16BE(2) & 0xf), answers: toRecords(packet.answers), additionals: toRecords(packet.additionals) };
 }
@@ -92,17 +125,18 @@ export async function queryRecords(name: string, type: DnsRecordType, opts: Reso
 export async function resolveKmsHosts(domain: string, opts: ResolveOptions & Readonly<{ random?: () => number }>): Promise<KmsHost[]> {
   let owner: string;
   try {
-    owner = `_vlmcs._tcp.${canonicalName(domain)}`;
+    owner = kmsSrvName(domain);
   } catch (e) {
-    throw new DnsLookupError('name-not-found', (e as Error).message, { cause: e });
+    throw new DnsLookupError('name-not-found', (e as Error).message, { cause: e, qname: `_vlmcs._tcp.${domain}` });
   }
+  const where = { qname: owner, server: opts.server };
   const srv = await queryRecords(owner, 'SRV', opts);
-  if (srv.rcode === 'NXDOMAIN') throw new DnsLookupError('name-not-found', `${owner} does not exist (NXDOMAIN from the DNS server)`);
-  if (srv.rcode === 'REFUSED') throw new DnsLookupError('refused', `the DNS server refused the query for ${owner} (REFUSED)`);
-  if (srv.rcode !== 'NOERROR') throw new DnsLookupError('server-failure', `the DNS server answered ${srv.rcode} for ${owner}`);
+  if (srv.rcode === 'NXDOMAIN') throw new DnsLookupError('name-not-found', `${owner} does not exist (NXDOMAIN from the DNS server)`, where);
+  if (srv.rcode === 'REFUSED') throw new DnsLookupError('refused', `the DNS server refused the query for ${owner} (REFUSED)`, where);
+  if (srv.rcode !== 'NOERROR') throw new DnsLookupError('server-failure', `the DNS server answered ${srv.rcode} for ${owner}`, where);
   const found = srv.answers.flatMap((r) => (r.type === 'SRV' && r.name === owner ? [{ ...r.data }] : []));
   const ordered = orderSrvRecords(found, opts.random);
-  if (ordered.length === 0) throw new DnsLookupError('no-records', `no SRV records at ${owner}`);
+  if (ordered.length === 0) throw new DnsLookupError('no-records', `no SRV records at ${owner}`, where);
   const hosts: KmsHost[] = [];
   for (const r of ordered) {
     let addresses = srv.additionals.filter((a) => a.name === r.target && (a.type === 'A' || a.type === 'AAAA')).map((a) => a.data as string);
