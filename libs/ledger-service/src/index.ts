@@ -1,0 +1,13 @@
+export { createLedgerService, LEDGER_ATTR } from './ledger-service.js';
+export type { LedgerService, LedgerServiceOptions, LedgerBatchOptions, LedgerLeaderOptions, LedgerTestHooks, LedgerStats } from './ledger-service.js';
+export { serveLedger } from './serve-ledger.js';
+export type { ServeLedgerOptions, LedgerServing } from './serve-ledger.js';
+export { LEDGER_ERRORS, LedgerServiceError, toLedgerError, toServiceError, ledgerErrorFromNats } from './errors.js';
+export type { LedgerErrorCode } from './errors.js';
+export { migrateLedger, LEDGER_MIGRATION_TABLE, LEDGER_MIGRATION_LOCK_TABLE } from './schema/migrate.js';
+export type { LedgerTables, LedgerDatabase } from './schema/ledger-tables.js';
+export type { ClientsTable, Int8 } from './schema/clients.table.js';
+export type { CountGroupsTable } from './schema/count-groups.table.js';
+export type { RequestStatsTable } from './schema/request-stats.table.js';
+export { APPLICATION_NAMES } from './queries.js';
+export { writerLockKey } from './writer-lock.js';

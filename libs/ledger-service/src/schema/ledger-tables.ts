@@ -1,0 +1,14 @@
+import type { EventStoreTables } from '@kmsgrid/event-store';
+import type { ClientsTable } from './clients.table.js';
+import type { CountGroupsTable } from './count-groups.table.js';
+import type { RequestStatsTable } from './request-stats.table.js';
+
+/** The ledger's projection tables, unqualified (queries run `withSchema(schema)`, the event store's schema). */
+export interface LedgerTables {
+  clients: ClientsTable;
+  count_groups: CountGroupsTable;
+  request_stats: RequestStatsTable;
+}
+
+/** Projections plus the event store's tables (the restore reads `streams`). */
+export type LedgerDatabase = LedgerTables & Pick<EventStoreTables, 'streams'>;

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { createEventStore, createPostgresDb, migrateToLatest, startEmbeddedPostgres, type EventStore } from '@kmsgrid/event-store';
+import { createLedgerService, type LedgerService, type LedgerServiceOptions } from '../ledger-service.js';
+import { migrateLedger } from '../schema/migrate.js';
+
+/** A Postgres the int tests run against. */
+export type TestBackend = Readonly<{
+  name: 'postgres' | 'pglite';
+  connectionString: string;
+  poolMax: number;
+  close(): Promise<void>;
+}>;
+
+/** The machine's Postgres (trust auth, db `test`), or TEST_DATABASE_URL. */
+export async function realPostgres(): Promise<TestBackend> {
+  return {
+    name: 'postgres',
+    connectionString: process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
+    poolMax: 10,
+    close: async () => undefined,
+  };
+}
+
+/** Embedded PGlite in a temporary directory, served over the wire protocol by the event store's helper. */
+export async function embeddedPglite(): Promise<TestBackend> {
+  const dir = await mkdtemp(join(tmpdir(), 'kmsgrid-ledger-pglite-'));
+  const pgl = await startEmbeddedPostgres({ dataDir: dir });
+  return {
+    name: 'pglite',
+    connectionString: pgl.connectionString,
+    poolMax: pgl.maxPoolSize,
+    async close() {
+      await pgl.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+type ServiceOverrides = Partial<Omit<LedgerServiceOptions, 'db' | 'store'>>;
+
+/**
+ * Pools, throwaway schemas (`ledger_test_<file tag>_<n>`) and services for a
+ * test file; `close()` stops the services, drops the schemas and the pools.
+ */
+export class LedgerTestEnv {
+  readonly tag = randomBytes(4).toString('hex');
+  private readonly schemas: string[] = [];
+  private readonly services: LedgerService[] = [];
+  private readonly pools: { close: () => Promise<void> }[] = [];
+  /** A second pool for the writer lock: embedded PGlite has a pool of one. */
+  private lockDb: Kysely<unknown> | undefined;
+
+  private constructor(
+    readonly backend: TestBackend,
+    readonly db: Kysely<unknown>,
+  ) {}
+
+  static async open(backend: TestBackend): Promise<LedgerTestEnv> {
+    const { db, close } = createPostgresDb<unknown>({ connectionString: backend.connectionString, max: backend.poolMax });
+    const env = new LedgerTestEnv(backend, db);
+    env.pools.push({ close });
+    if (backend.name === 'pglite') {
+      const lock = createPostgresDb<unknown>({ connectionString: backend.connectionString, max: 1 });
+      env.lockDb = lock.db;
+      env.pools.push({ close: lock.close });
+    }
+    return env;
+  }
+
+  /** A fresh schema with the event store and the ledger tables migrated. */
+  async freshSchema(): Promise<{ schema: string; store: EventStore<unknown> }> {
+    const schema = `ledger_test_${this.tag}_${this.schemas.length}`;
+    this.schemas.push(schema);
+    await migrateToLatest(this.db, { schema });
+    await migrateLedger(this.db, { schema });
+    return { schema, store: createEventStore(this.db, { schema }) };
+  }
+
+  /** A service on `store` (not started), with a fast standby retry. */
+  service(store: EventStore<unknown>, overrides: ServiceOverrides = {}): LedgerService {
+    const s = createLedgerService({
+      db: this.db,
+      store,
+      ...overrides,
+      leader: { retryMs: 50, heartbeatMs: 500, ...(this.lockDb === undefined ? {} : { lockDb: this.lockDb }), ...overrides.leader },
+    });
+    this.services.push(s);
+    return s;
+  }
+
+  /** Stops every service made so far (each leader keeps a pool connection for its lock). */
+  async stopServices(): Promise<void> {
+    for (const s of this.services.splice(0)) await s.stop().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    await this.stopServices();
+    for (const schema of this.schemas) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(this.db);
+    for (const p of this.pools) await p.close();
+    await this.backend.close();
+  }
+}
+
+/** Every projection row of a schema in a stable order (rebuild == live comparisons). */
+type Rows = Record<string, unknown>[];
+
+export async function dumpProjections(db: Kysely<unknown>, schema: string): Promise<{ clients: Rows; count_groups: Rows; request_stats: Rows }> {
+  const dump = async (table: string, order: string) =>
+    (await sql<Record<string, unknown>>`select * from ${sql.table(`${schema}.${table}`)} order by ${sql.raw(order)}`.execute(db)).rows;
+  return {
+    clients: await dump('clients', 'application_id, cmid'),
+    count_groups: await dump('count_groups', 'application_id'),
+    request_stats: await dump('request_stats', 'application_id'),
+  };
+}
+
+/** Number of events in a schema's event store, per stream category prefix. */
+export async function countEvents(db: Kysely<unknown>, schema: string): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select count(*) as n from ${sql.table(`${schema}.events`)}`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}

@@ -1,0 +1,109 @@
+import { sql, type Kysely } from 'kysely';
+
+// Two-int advisory lock key: classid tags kmsgrid (as the event store's locks
+// do), objid is FNV-1a of "<schema>:ledger-writer" so test schemas do not
+// contend with each other.
+const KMSGRID_CLASS_ID = 0x6b6d7367; // 'kmsg'
+
+function fnv1a32(s: string): number {
+  let h = 0x811c9dc5;
+  for (const b of new TextEncoder().encode(s)) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193);
+  }
+  return h | 0;
+}
+
+/** Advisory lock key `[classid, objid]` of the ledger writer in `schema`. */
+export function writerLockKey(schema: string): readonly [number, number] {
+  return [KMSGRID_CLASS_ID, fnv1a32(`${schema}:ledger-writer`)];
+}
+
+/** The single-writer lock of one schema (ADR 0003): a session-level Postgres advisory lock on a connection kept for it. */
+export interface WriterLock {
+  /** Tries once without waiting; true when this instance now holds the lock. */
+  tryAcquire(): Promise<boolean>;
+  /** Unlocks and returns the connection; a no-op when not held. */
+  release(): Promise<void>;
+  readonly held: boolean;
+}
+
+export type WriterLockOptions = Readonly<{
+  schema: string;
+  /** How often the held session is checked (default 2000 ms). */
+  heartbeatMs?: number;
+  /** Called once when the session holding the lock fails: leadership is lost. */
+  onLost: (err: unknown) => void;
+}>;
+
+const sleep = (ms: number, signal: Promise<void>): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    void signal.then(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+
+/**
+ * A writer lock over `db`: while held, one connection of `db`'s pool stays
+ * checked out (the advisory lock lives as long as its session), and a
+ * heartbeat checks it. If the session dies, Postgres drops the lock and a
+ * standby may take it; `onLost` tells this instance to stop writing. Appends
+ * carry expected stream versions, so a writer that has not noticed yet cannot
+ * corrupt a stream: its next commit fails with a version conflict.
+ */
+export function createWriterLock(db: Kysely<unknown>, opts: WriterLockOptions): WriterLock {
+  const [classId, objId] = writerLockKey(opts.schema);
+  const heartbeatMs = opts.heartbeatMs ?? 2000;
+  let held = false;
+  let releaseNow: (() => void) | undefined;
+  let session: Promise<void> | undefined;
+
+  return {
+    get held() {
+      return held;
+    },
+    tryAcquire() {
+      if (held) return Promise.resolve(true);
+      return new Promise<boolean>((resolve, reject) => {
+        let settled = false;
+        const released = new Promise<void>((r) => (releaseNow = r));
+        session = db
+          .connection()
+          .execute(async (conn) => {
+            const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${classId}::int4, ${objId}::int4) as ok`.execute(conn);
+            if (rows[0]?.ok !== true) {
+              settled = true;
+              resolve(false);
+              return;
+            }
+            held = true;
+            settled = true;
+            resolve(true);
+            let stop = false;
+            void released.then(() => (stop = true));
+            while (!stop) {
+              await sleep(heartbeatMs, released);
+              if (stop) break;
+              await sql`select 1`.execute(conn);
+            }
+            held = false;
+            await sql`select pg_advisory_unlock(${classId}::int4, ${objId}::int4)`.execute(conn);
+          })
+          .catch((err: unknown) => {
+            const wasHeld = held;
+            held = false;
+            if (!settled) reject(err);
+            else if (wasHeld) opts.onLost(err);
+          });
+      });
+    },
+    async release() {
+      releaseNow?.();
+      releaseNow = undefined;
+      await session;
+      session = undefined;
+    },
+  };
+}
