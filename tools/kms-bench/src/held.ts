@@ -114,7 +114,8 @@ export async function runHeld(options: BenchOptions, deps: BenchDeps): Promise<H
   } catch (e) {
     aborted = e instanceof Error ? e.message : String(e);
   }
-  const held = sockets.length - closedWhileHeld;
+  const closedByHost = closedWhileHeld;
+  const held = sockets.length - closedByHost;
   for (const s of sockets) s.destroy();
   await host.stop();
   return {
@@ -129,7 +130,7 @@ export async function runHeld(options: BenchOptions, deps: BenchDeps): Promise<H
     requested,
     held,
     errors,
-    closedWhileHeld,
+    closedWhileHeld: closedByHost,
     openSeconds,
     ...(rssBefore !== undefined && { rssBeforeMb: round(rssBefore / 1024) }),
     ...(rssHeld !== undefined && { rssHeldMb: round(rssHeld / 1024) }),

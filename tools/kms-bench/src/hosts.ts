@@ -87,6 +87,9 @@ function httpStatus(url: string, timeoutMs: number): Promise<number> {
   });
 }
 
+/** /readyz answers 200 (or the service has no /readyz route: 404 from a live server). */
+const ready = async (httpPort: number): Promise<boolean> => [200, 404].includes(await httpStatus(`http://127.0.0.1:${httpPort}/readyz`, 1000));
+
 function tcpOpen(target: Target, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect({ host: target.host, port: target.port });
@@ -246,8 +249,8 @@ export async function startAllInOne(opts: HostOptions, postgresAdminUrl: string 
     await db?.drop().catch((e: unknown) => opts.log(`could not drop the benchmark database: ${String(e)}`));
   };
   try {
-    await waitReady(child, 'readiness', async () => (await httpStatus(`http://127.0.0.1:${httpPort}/readyz`, 1000)) === 200, 90_000);
-    await waitReady(child, 'KMS listener', () => tcpOpen(target, 500), 10_000);
+    // The all-in-one opens its KMS listener last, once policy and ledger serve: that is readiness.
+    await waitReady(child, 'KMS listener', () => tcpOpen(target, 500), 120_000);
   } catch (e) {
     await cleanup();
     throw e;
@@ -293,7 +296,7 @@ export async function startSplit(opts: HostOptions, postgresAdminUrl: string, na
       });
       const child = spawnNode(app, [scripts[i]!], env, dir, opts.profile);
       children.push(child);
-      await waitReady(child, 'readiness', async () => (await httpStatus(`http://127.0.0.1:${httpPort}/readyz`, 1000)) === 200, 90_000);
+      await waitReady(child, 'readiness', () => ready(httpPort), 90_000);
     }
     await waitReady(children[children.length - 1]!, 'KMS listener', () => tcpOpen(target, 500), 10_000);
   } catch (e) {

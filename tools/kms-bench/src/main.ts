@@ -58,6 +58,9 @@ async function cliMain(argv: readonly string[]): Promise<number> {
 
 if (!isMainThread && isLoadWorker()) {
   loadWorkerMain();
+} else if (process.argv[2] === '__profile-summary') {
+  // Summarizes .cpuprofile files written by any node process (the generator's own, for one).
+  console.log(formatProfileSummary(summarizeProfiles(process.argv.slice(3))));
 } else if (process.argv[2] === INGRESS_HOST_COMMAND) {
   await ingressHostMain(process.argv[3]);
 } else {

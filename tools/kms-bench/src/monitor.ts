@@ -1,4 +1,4 @@
-import { clockTicksPerSecond, readAllProcStats, processTree, readProcStat, sampleTree } from './proc.js';
+import { clockTicksPerSecond, readAllProcStats, processTree, readProcStat, rssOf, sampleTree } from './proc.js';
 
 /** CPU and RSS of the host processes (and their descendants) over a window. */
 export interface HostWindow {
@@ -44,8 +44,12 @@ export class HostMonitor {
 
   start(): void {
     if (!this.watching || this.timer) return;
+    // Listing every process to find descendants costs the generator CPU; do it every 8th tick only.
+    let tree: readonly number[] = [];
+    let n = 0;
     const tick = () => {
-      const kb = sampleTree(this.pids).rssKb;
+      if (n++ % 8 === 0) tree = sampleTree(this.pids).pids;
+      const kb = rssOf(tree);
       if (kb > this.peakKb) this.peakKb = kb;
     };
     tick();

@@ -156,6 +156,16 @@ export interface TreeSample {
   readonly pids: readonly number[];
 }
 
+/** Summed VmRSS of exactly these pids (no descendant search: cheap enough for a timer). */
+export function rssOf(pids: readonly number[]): number {
+  let kb = 0;
+  for (const pid of pids) {
+    const status = readText(`/proc/${pid}/status`);
+    kb += (status === undefined ? undefined : parseProcStatus(status))?.rssKb ?? 0;
+  }
+  return kb;
+}
+
 /** Reads the CPU ticks and RSS of `roots` and their descendants now. */
 export function sampleTree(roots: readonly number[]): TreeSample {
   const tree = processTree(readAllProcStats(), roots);

@@ -69,21 +69,35 @@ const AREAS: readonly [RegExp, string][] = [
   [/^node:/, 'node internals (other)'],
 ];
 
-/** Stage frames: inclusive time says how much of the host's CPU each step of an activation takes. */
-const STAGES: readonly [RegExp, string][] = [
+/**
+ * Stage frames (function name, optionally URL): inclusive time says how much of
+ * the host's CPU each step of an activation takes.
+ */
+const STAGES: readonly (readonly [RegExp, string, RegExp?])[] = [
   [/^decodeKmsRequest$/, 'decode + verify request (decodeKmsRequest)'],
   [/^encodeKmsResponse$/, 'encode + encrypt response (encodeKmsResponse)'],
   [/^(receive|respond)$/, 'RPC server state machine (receive/respond)'],
   [/^(createRpcClient|call|request)$/, 'transport request (call/request)'],
   [/^(append|appendMany|appendBatch|withTransaction|transaction)$/, 'event store append / transaction'],
   [/^(decideActivation|decide)$/, 'policy decide'],
+  [/^query$/, 'pg client query (send, parse reply)', /node_modules\/pg\//],
+  [/^handleData$/, 'PGlite socket server: one message batch (inclusive)', /pglite-socket/],
+  [/^execProtocolRaw(Sync|Stream)?$/, 'PGlite executes SQL (execProtocolRaw)', /pglite/],
+  [/^syncToFs$/, 'PGlite writes its files (syncToFs: durability)', /pglite/],
+  [/^(processMsg|publish|request)$/, 'NATS client (publish/processMsg)', /node_modules\/nats\//],
 ];
 
-export function areaOf(location: string, functionName: string): string {
+/**
+ * The area of a frame from its source location (after source maps) and, for
+ * packages that ship their own maps (PGlite), its URL.
+ */
+export function areaOf(location: string, functionName: string, url = ''): string {
   if (functionName === '(garbage collector)') return 'GC';
   if (functionName === '(program)') return 'V8 / native (program)';
   if (location === '') return 'builtins / native';
-  for (const [re, name] of AREAS) if (re.test(location)) return name;
+  // The only WebAssembly in these processes is PGlite's Postgres.
+  if (url.startsWith('wasm://') || location.startsWith('wasm://')) return 'PGlite (embedded Postgres, WASM)';
+  for (const [re, name] of AREAS) if (re.test(location) || (url !== '' && re.test(url))) return name;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(location);
   if (pkg) return `package ${pkg[1]}`;
   const project = /^(libs|apps|tools)\/([^/]+)\//.exec(location);
@@ -144,15 +158,15 @@ export function summarizeProfile(
     if (cf.functionName === '(root)') continue;
     busy += us;
     const where = locationOf(id);
-    const area = areaOf(where, cf.functionName);
+    const area = areaOf(where, cf.functionName, cf.url);
     areas.set(area, (areas.get(area) ?? 0) + us);
     const fn = `${cf.functionName || '(anonymous)'}${where ? ` ${where}` : ''}`;
     fns.set(fn, (fns.get(fn) ?? 0) + us);
     // Inclusive stage time: charge each stage once per sample, at its outermost frame.
     const hit = new Set<string>();
     for (let p: number | undefined = id; p !== undefined; p = parent.get(p)) {
-      const name = byId.get(p)!.callFrame.functionName;
-      for (const [re, stage] of STAGES) if (re.test(name)) hit.add(stage);
+      const { functionName: name, url } = byId.get(p)!.callFrame;
+      for (const [re, stage, urlRe] of STAGES) if (re.test(name) && (urlRe === undefined || urlRe.test(url))) hit.add(stage);
     }
     for (const s of hit) stages.set(s, (stages.get(s) ?? 0) + us);
   }

@@ -36,6 +36,11 @@ describe('areaOf', () => {
     ['', 'JSONStringify', 'builtins / native'],
     ['node_modules/left-pad/index.js:1', 'pad', 'package left-pad'],
   ])('%s %s -> %s', (loc, fn, area) => expect(areaOf(loc, fn)).toBe(area));
+
+  it('uses the URL when a package maps to its own sources, and knows WebAssembly is PGlite', () => {
+    expect(areaOf('node_modules/.pnpm/async-mutex/index.mjs:7', 'f', 'file:///w/node_modules/@electric-sql/pglite/dist/index.js')).toBe('PGlite (embedded Postgres, WASM)');
+    expect(areaOf('wasm://wasm/022aac12', 'wasm-function[4171]', 'wasm://wasm/022aac12')).toBe('PGlite (embedded Postgres, WASM)');
+  });
 });
 
 describe('summarizeProfile', () => {
