@@ -57,11 +57,14 @@ export class ActiveWindow {
   private qHead = 0;
   private qTail = 0;
   private latest = Number.NEGATIVE_INFINITY;
-  // The key being looked up (parse() fills them).
+  // The key being looked up (parse() fills them), and the string it came from:
+  // decide and evolve look up the same CMID one after the other.
   private k0 = 0;
   private k1 = 0;
   private k2 = 0;
   private k3 = 0;
+  private kHash = 0;
+  private kString: string | null = null;
 
   constructor() {
     this.growEntries();
@@ -132,6 +135,8 @@ export class ActiveWindow {
 
   /** Parses a GUID into k0..k3 and returns its hash. */
   private parse(cmid: string): number {
+    if (cmid === this.kString) return this.kHash;
+    this.kString = null; // k0..k3 change below, even if parsing fails midway
     if (cmid.length !== 36) throw new LedgerDomainError('KMSG_ERR_LEDGER_BAD_CMID', `CMID ${JSON.stringify(cmid)} is not a GUID`);
     let w = 0;
     let word = 0;
@@ -161,7 +166,9 @@ export class ActiveWindow {
     h = Math.imul((h << 13) | (h >>> 19), 5) + 0xe6546b64;
     h = Math.imul(h ^ this.k2, 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13) ^ this.k3, 0xc2b2ae35);
-    return (h ^ (h >>> 16)) | 0;
+    this.kHash = (h ^ (h >>> 16)) | 0;
+    this.kString = cmid;
+    return this.kHash;
   }
 
   private format(id: number): string {

@@ -31,6 +31,11 @@ describe('ActiveWindow', () => {
     expect([...w.entries()]).toEqual([[C, 1]]);
     expect(w.expire(1)).toBe(1);
     expect(w.size).toBe(0);
+    // A failed parse must not leave a half-parsed key behind for the previous CMID.
+    w.touch(A, 1);
+    expect(() => w.touch(`${B.slice(0, 30)}zzzzzz`, 2)).toThrow(LedgerDomainError);
+    expect(w.lastSeen(A)).toBe(1);
+    expect(w.touch(A, 3)).toBe(false);
   });
 
   it('keys on the 128 bits of the GUID: case does not matter, entries come back in lower case', () => {
@@ -48,6 +53,11 @@ describe('ActiveWindow', () => {
       expect(() => w.lastSeen(bad)).toThrow(/KMSG_ERR_LEDGER_BAD_CMID/);
     }
     expect(w.size).toBe(0);
+    // A failed parse must not leave a half-parsed key behind for the previous CMID.
+    w.touch(A, 1);
+    expect(() => w.touch(`${B.slice(0, 30)}zzzzzz`, 2)).toThrow(LedgerDomainError);
+    expect(w.lastSeen(A)).toBe(1);
+    expect(w.touch(A, 3)).toBe(false);
   });
 
   it('holds 100,000 CMIDs through index rebuilds, entry growth and full expiry', () => {
