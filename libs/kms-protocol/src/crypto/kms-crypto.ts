@@ -66,8 +66,11 @@ export function kmsV4Mac(message: Uint8Array, out: Uint8Array = new Uint8Array(A
 
 /** CBC over whole blocks (no padding) with the KMS v5 or v6 cipher. */
 export interface KmsCbcCipher {
-  /** CBC-encrypts `data` (a multiple of 16 bytes) with `iv` (all-zero when omitted) into a new array. */
-  encrypt(data: Uint8Array, iv?: Uint8Array): Uint8Array;
+  /**
+   * CBC-encrypts `data` (a multiple of 16 bytes) with `iv` (all-zero when omitted)
+   * into a new array, or into `into` (as long as `data`; may be `data` itself).
+   */
+  encrypt(data: Uint8Array, iv?: Uint8Array, into?: Uint8Array): Uint8Array;
   /** CBC-decrypts `data` (a multiple of 16 bytes) with `iv` (all-zero when omitted) into a new array. */
   decrypt(data: Uint8Array, iv?: Uint8Array): Uint8Array;
 }
@@ -77,12 +80,15 @@ function checkBlocks(data: Uint8Array, iv: Uint8Array): void {
   if (iv.length !== AES_BLOCK) throw new RangeError(`CBC IV must be 16 bytes, got ${iv.length}`);
 }
 
+function checkInto(data: Uint8Array, into: Uint8Array | undefined): void {
+  if (into !== undefined && into.length !== data.length) throw new RangeError(`CBC output must be ${data.length} bytes, got ${into.length}`);
+}
+
 /** Copies a node Buffer into a standalone Uint8Array. */
 const toU8 = (b: Buffer): Uint8Array => new Uint8Array(b);
 
-/** Runs a node cipher over `data` into a fresh array (not a slice of node's buffer pool). */
-function drain(c: Cipher | Decipher, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(data.length);
+/** Runs a node cipher over `data` into a fresh array (not a slice of node's buffer pool) or into `out`. */
+function drain(c: Cipher | Decipher, data: Uint8Array, out: Uint8Array = new Uint8Array(data.length)): Uint8Array {
   const head = c.update(data);
   out.set(head);
   out.set(c.final(), head.length);
@@ -99,10 +105,11 @@ const v5Ecb = createDecipheriv('aes-128-ecb', keyV5, null).setAutoPadding(false)
 
 /** v5: standard AES-128-CBC, done by node:crypto. */
 export const kmsV5Cipher: KmsCbcCipher = {
-  encrypt(data, iv = ZERO_IV) {
+  encrypt(data, iv = ZERO_IV, into) {
     checkBlocks(data, iv);
+    checkInto(data, into);
     // CBC encryption chains block by block: one cipher per message is cheaper than an update() per block.
-    return drain(createCipheriv('aes-128-cbc', keyV5, iv).setAutoPadding(false), data);
+    return drain(createCipheriv('aes-128-cbc', keyV5, iv).setAutoPadding(false), data, into);
   },
   decrypt(data, iv = ZERO_IV) {
     checkBlocks(data, iv);
@@ -117,9 +124,11 @@ export const kmsV5Cipher: KmsCbcCipher = {
 
 /** v6: AES-128-CBC with the altered key schedule (hand-written Rijndael). */
 export const kmsV6Cipher: KmsCbcCipher = {
-  encrypt(data, iv = ZERO_IV) {
+  encrypt(data, iv = ZERO_IV, into) {
     checkBlocks(data, iv);
-    const out = new Uint8Array(data.length);
+    checkInto(data, into);
+    // In place is fine: block o of `data` is read before block o of `out` is written.
+    const out = into ?? new Uint8Array(data.length);
     let prev = iv;
     let po = 0;
     for (let o = 0; o < data.length; o += AES_BLOCK) {

@@ -77,6 +77,25 @@ describe('KMS v5 / v6 ciphers', () => {
     );
   });
 
+  it('encrypts in place into the input, or into a given array, as into a new one', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 6 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), (blocks, iv) => {
+        for (const c of [kmsV5Cipher, kmsV6Cipher]) {
+          const data = new Uint8Array(16 * blocks).map((_, i) => (i * 13) & 0xff);
+          const want = toHex(c.encrypt(data, iv));
+          const into = new Uint8Array(data.length);
+          expect(toHex(c.encrypt(data, iv, into))).toBe(want);
+          expect(toHex(into)).toBe(want);
+          const inPlace = data.slice();
+          c.encrypt(inPlace, iv, inPlace);
+          expect(toHex(inPlace)).toBe(want);
+        }
+      }),
+      { numRuns: 50 },
+    );
+    expect(() => kmsV6Cipher.encrypt(new Uint8Array(16), undefined, new Uint8Array(32))).toThrow(RangeError);
+  });
+
   it('refuses partial blocks and bad IVs', () => {
     expect(() => kmsV6Cipher.encrypt(new Uint8Array(15))).toThrow(RangeError);
     expect(() => kmsV5Cipher.decrypt(new Uint8Array(16), new Uint8Array(8))).toThrow(RangeError);

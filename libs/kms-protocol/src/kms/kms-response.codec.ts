@@ -107,7 +107,9 @@ export function encodeKmsResponse(
 
   const content = AES_BLOCK + baseSize(pidSize) + V5_TRAILER + (v6 ? V6_EXTRA : 0);
   const pad = pkcs7PadLength(content);
-  const plain = new Uint8Array(content + pad);
+  // The plaintext is built where its ciphertext goes and encrypted in place.
+  const out = new Uint8Array(4 + content + pad);
+  const plain = out.subarray(4);
   plain.set(respIv, 0);
   let p = writeResponseBase(response, plain, AES_BLOCK) + AES_BLOCK;
   plain.set(xorBlock(salt, reqIv), p);
@@ -120,11 +122,10 @@ export function encodeKmsResponse(
     plain.set(kmsV6Hmac(kmsV6HmacKey(response.clientTime), plain.subarray(0, p)), p);
   }
   plain.fill(pad, content);
-  const out = new Uint8Array(4 + plain.length);
+  kmsCipherFor(context.version).encrypt(plain, undefined, plain);
   const dv = new DataView(out.buffer);
   dv.setUint16(0, response.minorVersion, true);
   dv.setUint16(2, response.majorVersion, true);
-  out.set(kmsCipherFor(context.version).encrypt(plain), 4);
   return out;
 }
 

@@ -70,16 +70,36 @@ export function encodeRequestStub(payload: Uint8Array, syntax: StubSyntax): Uint
   return w.bytes(payload).finish();
 }
 
-/** A successful response stub: responseSize, referent, max_count, payload, pad, HRESULT 0. */
-export function encodeResponseStub(payload: Uint8Array, syntax: StubSyntax): Uint8Array {
-  const ws = wordSize(syntax);
-  const body = 3 * ws + payload.length;
-  const pad = (4 - (body % 4)) % 4;
-  const w = new Writer(body + pad + 4);
+/** Bytes of the response stub {@link writeResponseStub} writes for a payload of `payloadLength` bytes. */
+export function responseStubLength(payloadLength: number, syntax: StubSyntax): number {
+  const body = 3 * wordSize(syntax) + payloadLength;
+  return body + ((4 - (body % 4)) % 4) + 4;
+}
+
+/** Writes a successful response stub at the writer's position (the buffer is zero-filled). */
+export function writeResponseStub(w: Writer, payload: Uint8Array, syntax: StubSyntax): void {
+  const pad = (4 - ((3 * wordSize(syntax) + payload.length) % 4)) % 4;
   writeLength(w, syntax, payload.length);
   writeLength(w, syntax, NDR_FIRST_REFERENT_ID);
   writeLength(w, syntax, payload.length);
-  return w.bytes(payload).zeros(pad).u32le(0).finish();
+  w.bytes(payload).zeros(pad).u32le(0);
+}
+
+/** A successful response stub: responseSize, referent, max_count, payload, pad, HRESULT 0. */
+export function encodeResponseStub(payload: Uint8Array, syntax: StubSyntax): Uint8Array {
+  const w = new Writer(responseStubLength(payload.length, syntax));
+  writeResponseStub(w, payload, syntax);
+  return w.finish();
+}
+
+/** Bytes of an error stub (see {@link encodeErrorStub}). */
+export const errorStubLength = (syntax: StubSyntax): number => 2 * wordSize(syntax) + 4;
+
+/** Writes an error stub at the writer's position. */
+export function writeErrorStub(w: Writer, hresult: number, syntax: StubSyntax): void {
+  writeLength(w, syntax, 0);
+  writeLength(w, syntax, 0);
+  w.u32le(hresult >>> 0);
 }
 
 /**
@@ -90,10 +110,9 @@ export function encodeResponseStub(payload: Uint8Array, syntax: StubSyntax): Uin
  * @example encodeErrorStub(0x8007000d, 'ndr32') // 00000000 00000000 0d000780
  */
 export function encodeErrorStub(hresult: number, syntax: StubSyntax): Uint8Array {
-  const w = new Writer(2 * wordSize(syntax) + 4);
-  writeLength(w, syntax, 0);
-  writeLength(w, syntax, 0);
-  return w.u32le(hresult >>> 0).finish();
+  const w = new Writer(errorStubLength(syntax));
+  writeErrorStub(w, hresult, syntax);
+  return w.finish();
 }
 
 /**

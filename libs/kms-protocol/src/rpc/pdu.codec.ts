@@ -204,6 +204,11 @@ function writeBindBody(w: Writer, pdu: BindPdu | AlterContextPdu): void {
   }
 }
 
+/** Writes the 16-byte common header (auth_length 0, drep little-endian/ASCII/IEEE). */
+export function writeRpcHeader(w: Writer, ptype: number, flags: number, fragLength: number, callId: number): void {
+  w.u8(5).u8(0).u8(ptype).u8(flags).u32le(DREP_LE_ASCII_IEEE).u16le(fragLength).u16le(0).u32le(callId);
+}
+
 /**
  * Encodes a PDU; frag_length is computed, auth_length is 0 and drep is
  * little-endian/ASCII/IEEE. Throws BAD_VALUE for values the wire cannot carry
@@ -215,7 +220,7 @@ export function serializePdu(pdu: RpcPdu): Uint8Array {
   const len = encodingLength(pdu);
   if (len > 0xffff) throw new KmsProtocolError('BAD_VALUE', `PDU of ${len} bytes exceeds frag_length`, 8);
   const w = new Writer(len);
-  w.u8(5).u8(0).u8(PduType[pdu.kind]).u8(pdu.flags).u32le(DREP_LE_ASCII_IEEE).u16le(len).u16le(0).u32le(pdu.callId);
+  writeRpcHeader(w, PduType[pdu.kind], pdu.flags, len, pdu.callId);
   switch (pdu.kind) {
     case 'bind':
     case 'alter_context':

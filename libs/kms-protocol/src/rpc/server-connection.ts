@@ -1,13 +1,16 @@
 import {
   decodeRequestStub,
-  encodeErrorStub,
-  encodeResponseStub,
+  errorStubLength,
+  responseStubLength,
+  writeErrorStub,
+  writeResponseStub,
 } from '../ndr/kms-stub.codec.js';
+import { Writer } from '../wire/cursor.js';
 import { KmsProtocolError } from '../wire/errors.js';
 import { BindNakReason, NcaStatus, PfcFlags, PduType, RPC_HEADER_LENGTH, type NdrSyntax } from './constants.js';
 import { RpcFramer } from './framer.js';
 import { negotiateContexts } from './negotiation.js';
-import { parsePdu, serializePdu } from './pdu.codec.js';
+import { parsePdu, serializePdu, writeRpcHeader } from './pdu.codec.js';
 import type { AlterContextPdu, BindPdu, RequestPdu, RpcPdu } from './pdu.types.js';
 
 export interface RpcServerOptions {
@@ -47,6 +50,8 @@ const FIRST_LAST = PfcFlags.FIRST_FRAG | PfcFlags.LAST_FRAG;
 const FAULT_ALLOC_HINT = 32;
 /** Stub offset in a request PDU without object UUID: header + alloc_hint + p_cont_id + opnum. */
 const REQUEST_STUB_OFFSET = RPC_HEADER_LENGTH + 8;
+/** Stub offset in a response PDU: header + alloc_hint + p_cont_id + cancel_count + reserved. */
+const RESPONSE_STUB_OFFSET = RPC_HEADER_LENGTH + 8;
 
 /**
  * Host side of one KMS RPC connection as a pure state machine: feed it the
@@ -127,17 +132,16 @@ export class RpcServerConnection {
     const call = this.pending.get(callId);
     if (call === undefined) throw new Error(`RpcServerConnection.respond: no pending call ${callId}`);
     this.pending.delete(callId);
-    const stub =
-      result.kind === 'ok' ? encodeResponseStub(result.payload, call.syntax) : encodeErrorStub(result.hresult, call.syntax);
-    return serializePdu({
-      kind: 'response',
-      flags: FIRST_LAST,
-      callId,
-      allocHint: stub.length,
-      contextId: call.contextId,
-      cancelCount: 0,
-      stub,
-    });
+    // serializePdu of a response, written in one buffer (no separate stub array).
+    const stubLength = result.kind === 'ok' ? responseStubLength(result.payload.length, call.syntax) : errorStubLength(call.syntax);
+    const length = RESPONSE_STUB_OFFSET + stubLength;
+    if (length > 0xffff) throw new KmsProtocolError('BAD_VALUE', `PDU of ${length} bytes exceeds frag_length`, 8);
+    const w = new Writer(length);
+    writeRpcHeader(w, PduType.response, FIRST_LAST, length, callId);
+    w.u32le(stubLength).u16le(call.contextId).u8(0).u8(0); // alloc_hint, p_cont_id, cancel_count, reserved
+    if (result.kind === 'ok') writeResponseStub(w, result.payload, call.syntax);
+    else writeErrorStub(w, result.hresult, call.syntax);
+    return w.finish();
   }
 
   private failFraming(e: unknown, events: RpcServerEvent[]): void {
