@@ -1,5 +1,5 @@
 import type { LedgerRecordReply } from '@kmsgrid/contracts';
-import { ActiveWindow } from './active-window.js';
+import { GuidWindow } from './guid-window.js';
 import type { CountGroupCommand, CountRequestData, RefusedRequestData } from './count-group.command.js';
 import type { ActivationRefused, ClientCounted, ClientRenewed, CountGroupEvent } from './count-group.events.js';
 import { COUNT_WINDOW_MS, REQUEST_DEDUP_WINDOW_MS } from './constants.js';
@@ -30,14 +30,14 @@ export interface CountGroupState {
   /** Highest N-policy of the accepted requests; the count is capped at twice this. */
   highestNPolicy: number;
   /** Distinct CMIDs of accepted requests in the 30-day window, by last-seen time. */
-  readonly window: ActiveWindow;
+  readonly window: GuidWindow;
   /** Request ids of the last minutes with their replies (idempotency). */
   readonly recent: RecentRequests;
 }
 
 /** A fresh, empty count group. */
 export function initialState(): CountGroupState {
-  return { applicationId: null, clock: Number.NEGATIVE_INFINITY, highestNPolicy: 0, window: new ActiveWindow(), recent: new RecentRequests() };
+  return { applicationId: null, clock: Number.NEGATIVE_INFINITY, highestNPolicy: 0, window: new GuidWindow(), recent: new RecentRequests() };
 }
 
 /** Figures of a count group at a time: what a request arriving then would see before being counted. */

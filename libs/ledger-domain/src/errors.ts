@@ -8,10 +8,10 @@ export const LEDGER_DOMAIN_ERRORS = {
     natsCode: 400,
     doc: 'A record request asked to count a client but carried no decoded KMS request; the policy service has a bug.',
   },
-  KMSG_ERR_LEDGER_BAD_CMID: {
+  KMSG_ERR_LEDGER_BAD_GUID: {
     httpStatus: 400,
     natsCode: 400,
-    doc: 'A CMID is not a GUID string; the message skipped the LedgerRecordRequest schema check.',
+    doc: 'A CMID or request id is not a GUID string; the message skipped the LedgerRecordRequest schema check.',
   },
   KMSG_ERR_LEDGER_BAD_TIME: {
     httpStatus: 400,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ActiveWindow } from './active-window.js';
+import { GuidWindow } from './guid-window.js';
 import { LedgerDomainError } from './errors.js';
 import { guid } from './testing/count-group.fixtures.js';
 
@@ -8,27 +8,27 @@ const A = guid(0xa);
 const B = guid(0xb);
 const C = guid(0xc);
 
-describe('ActiveWindow', () => {
+describe('GuidWindow (the count window and the request-id memory)', () => {
   it('Given A at 1 and B at 2, When A renews at 3, Then expiring at 2 drops only B (A has a stale entry at 1)', () => {
-    const w = new ActiveWindow();
+    const w = new GuidWindow();
     expect(w.touch(A, 1)).toBe(true);
     expect(w.touch(B, 2)).toBe(true);
     expect(w.touch(A, 3)).toBe(false);
     expect(w.countExpired(2)).toBe(1);
     expect(w.size).toBe(2);
     expect(w.expire(2)).toBe(1);
-    expect([...w.entries()]).toEqual([[A, 3]]);
+    expect([...w.entries()].map(([k, t]) => [k, t])).toEqual([[A, 3]]);
     expect(w.lastSeen(B)).toBeUndefined();
   });
 
   it('reuses a freed slot without confusing the new CMID with the old one', () => {
-    const w = new ActiveWindow();
+    const w = new GuidWindow();
     w.touch(A, 1);
     w.touch(A, 1); // same instant: no second queue entry
     w.expire(1);
     expect(w.touch(C, 1)).toBe(true); // takes A's slot, at the same instant
     expect(w.expire(0)).toBe(0);
-    expect([...w.entries()]).toEqual([[C, 1]]);
+    expect([...w.entries()].map(([k, t]) => [k, t])).toEqual([[C, 1]]);
     expect(w.expire(1)).toBe(1);
     expect(w.size).toBe(0);
     // A failed parse must not leave a half-parsed key behind for the previous CMID.
@@ -39,18 +39,18 @@ describe('ActiveWindow', () => {
   });
 
   it('keys on the 128 bits of the GUID: case does not matter, entries come back in lower case', () => {
-    const w = new ActiveWindow();
+    const w = new GuidWindow();
     const mixed = '6F0F6A3C-1111-4AAA-8BBB-00000000000F';
     expect(w.touch(mixed, 1)).toBe(true);
     expect(w.touch(mixed.toLowerCase(), 2)).toBe(false);
-    expect([...w.entries()]).toEqual([[mixed.toLowerCase(), 2]]);
+    expect([...w.entries()].map(([k, t]) => [k, t])).toEqual([[mixed.toLowerCase(), 2]]);
   });
 
   it('a string that is not a GUID is a typed error', () => {
-    const w = new ActiveWindow();
+    const w = new GuidWindow();
     for (const bad of ['', 'A', `${A.slice(0, 35)}g`, A.replace(/-/g, '_'), `${A}0`]) {
       expect(() => w.touch(bad, 1)).toThrow(LedgerDomainError);
-      expect(() => w.lastSeen(bad)).toThrow(/KMSG_ERR_LEDGER_BAD_CMID/);
+      expect(() => w.lastSeen(bad)).toThrow(/KMSG_ERR_LEDGER_BAD_GUID/);
     }
     expect(w.size).toBe(0);
     // A failed parse must not leave a half-parsed key behind for the previous CMID.
@@ -61,7 +61,7 @@ describe('ActiveWindow', () => {
   });
 
   it('holds 100,000 CMIDs through index rebuilds, entry growth and full expiry', () => {
-    const w = new ActiveWindow();
+    const w = new GuidWindow();
     for (let i = 0; i < 100_000; i++) w.touch(guid(i), i);
     expect(w.size).toBe(100_000);
     expect(w.lastSeen(guid(77_777))).toBe(77_777);
@@ -74,7 +74,7 @@ describe('ActiveWindow', () => {
   });
 
   it('raises a time earlier than the latest one', () => {
-    const w = new ActiveWindow();
+    const w = new GuidWindow();
     w.touch(A, 10);
     w.touch(B, 5);
     expect(w.lastSeen(B)).toBe(10);
@@ -87,7 +87,7 @@ describe('ActiveWindow', () => {
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 3000 }), (ops) => {
-        const w = new ActiveWindow();
+        const w = new GuidWindow();
         const model = new Map<string, number>();
         let now = 0;
         for (const o of ops) {
@@ -107,7 +107,7 @@ describe('ActiveWindow', () => {
         }
         const expected = [...model].sort((a, b) => a[1] - b[1]);
         expect([...w.entries()].map(([, t]) => t)).toEqual(expected.map(([, t]) => t));
-        expect(new Map(w.entries())).toEqual(model);
+        expect(new Map([...w.entries()].map(([k, t]) => [k, t]))).toEqual(model);
       }),
       { numRuns: 100 },
     );

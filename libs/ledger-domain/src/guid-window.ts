@@ -13,37 +13,42 @@ function hexValue(c: number): number {
 
 const hex = (v: number, width: number): string => v.toString(16).padStart(width, '0');
 
+const notGuid = (value: string): LedgerDomainError =>
+  new LedgerDomainError('KMSG_ERR_LEDGER_BAD_GUID', `${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value)} is not a GUID`);
+
 /**
- * The distinct CMIDs seen in the count window with their last-seen times
- * (epoch ms), built to hold millions of CMIDs at the cost of a few:
+ * GUIDs with the time each was last seen (epoch ms), expiring in time order.
+ * It holds the CMIDs of the 30-day count window and the request ids of the
+ * last minutes, and is built to hold millions at the cost of a few:
  *
- * - A CMID is stored as its 128 bits (4 x u32) in typed arrays, not as a
+ * - A GUID is stored as its 128 bits (4 x u32) in typed arrays, not as a
  *   string key of a JS Map: typed arrays hold no pointers, so the garbage
  *   collector does not trace a million strings on every major GC (with a
  *   Map<string, ...>, 1,000,000 CMIDs made each request about 2.5x slower).
- * - Entries have stable ids (free list); an open-addressing hash index
- *   (linear probing, tombstones, rebuilt when half full) maps a CMID to its id.
+ * - Entries have stable ids (free list; callers may keep data per id); an
+ *   open-addressing hash index (linear probing, tombstones, rebuilt when half
+ *   full) maps a GUID to its id.
  * - The expiry queue is two typed arrays of (entry id, time) in time order. A
  *   renewal updates the entry's time and pushes a new queue entry (lazy
- *   deletion); expiry pops the head and drops a CMID only when the popped
+ *   deletion); expiry pops the head and drops a GUID only when the popped
  *   entry is its latest (`seen[id] === time`), skipping stale ones. Every
- *   operation is O(1) amortized; the queue holds one entry per accepted
- *   request of the last 30 days (12 bytes each), about 5 per client renewing weekly.
+ *   operation is O(1) amortized; the queue holds one entry per touch of the
+ *   window (12 bytes each), e.g. about 5 per client renewing weekly.
  *
  * Times must be given in non-decreasing order (the decider clamps them); an
- * earlier time is raised to the latest one. CMIDs are canonical GUID strings
+ * earlier time is raised to the latest one. GUIDs are canonical strings
  * (either case); {@link entries} gives them back in lower case.
  *
  * Mutable on purpose (see CountGroupState).
  */
-export class ActiveWindow {
+export class GuidWindow {
   // Entries, by id, 32 bytes each in one buffer so a lookup touches one cache
   // line: u32[8id..8id+3] the key words, f64[4id+2] the last-seen time (NaN
   // when free), i32[8id+6] the key hash.
   private u32 = new Uint32Array(0);
   private f64 = new Float64Array(0);
   private i32 = new Int32Array(0);
-  private capacity = 0;
+  private entryCapacity = 0;
   private top = 0;
   private freeIds = new Int32Array(MIN_CAPACITY);
   private freeCount = 0;
@@ -58,7 +63,7 @@ export class ActiveWindow {
   private qTail = 0;
   private latest = Number.NEGATIVE_INFINITY;
   // The key being looked up (parse() fills them), and the string it came from:
-  // decide and evolve look up the same CMID one after the other.
+  // decide and evolve look up the same GUID one after the other.
   private k0 = 0;
   private k1 = 0;
   private k2 = 0;
@@ -70,18 +75,18 @@ export class ActiveWindow {
     this.growEntries();
   }
 
-  /** Number of CMIDs held, including any not yet dropped by {@link expire}. */
+  /** Number of GUIDs held, including any not yet dropped by {@link expire}. */
   get size(): number {
     return this.count;
   }
 
-  /** @throws LedgerDomainError `KMSG_ERR_LEDGER_BAD_CMID` when `cmid` is not a GUID. */
-  lastSeen(cmid: string): number | undefined {
-    const id = this.find(this.parse(cmid));
+  /** @throws LedgerDomainError `KMSG_ERR_LEDGER_BAD_GUID` when `guid` is not a GUID. */
+  lastSeen(guid: string): number | undefined {
+    const id = this.find(this.parse(guid));
     return id < 0 ? undefined : this.f64[4 * id + 2];
   }
 
-  /** How many CMIDs {@link expire} would drop at `cutoff`, without dropping them (O(queue entries at or before cutoff)). */
+  /** How many GUIDs {@link expire} would drop at `cutoff`, without dropping them (O(queue entries at or before cutoff)). */
   countExpired(cutoff: number): number {
     let n = 0;
     for (let i = this.qHead; i < this.qTail && (this.qTime[i] as number) <= cutoff; i++) {
@@ -90,7 +95,7 @@ export class ActiveWindow {
     return n;
   }
 
-  /** Drops every CMID last seen at or before `cutoff`; returns how many. */
+  /** Drops every GUID last seen at or before `cutoff`; returns how many. */
   expire(cutoff: number): number {
     let n = 0;
     while (this.qHead < this.qTail && (this.qTime[this.qHead] as number) <= cutoff) {
@@ -105,12 +110,12 @@ export class ActiveWindow {
   }
 
   /**
-   * Records `cmid` as seen at `at`; true when it was not held.
+   * Records `guid` as seen at `at`; true when it was not held.
    *
-   * @throws LedgerDomainError `KMSG_ERR_LEDGER_BAD_CMID` when `cmid` is not a GUID.
+   * @throws LedgerDomainError `KMSG_ERR_LEDGER_BAD_GUID` when `guid` is not a GUID.
    */
-  touch(cmid: string, at: number): boolean {
-    const h = this.parse(cmid);
+  touch(guid: string, at: number): boolean {
+    const h = this.parse(guid);
     const t = at > this.latest ? at : this.latest;
     this.latest = t;
     let id = this.find(h);
@@ -125,30 +130,40 @@ export class ActiveWindow {
     return isNew;
   }
 
+  /** Entry id of a held GUID, or -1; stable until the GUID expires. */
+  idOf(guid: string): number {
+    return this.find(this.parse(guid));
+  }
+
+  /** Entry ids are below this (grows; per-id side arrays should follow it). */
+  get capacity(): number {
+    return this.entryCapacity;
+  }
+
   /** Entries in last-seen order, oldest first. */
-  *entries(): IterableIterator<readonly [cmid: string, lastSeen: number]> {
+  *entries(): IterableIterator<readonly [guid: string, lastSeen: number, id: number]> {
     for (let i = this.qHead; i < this.qTail; i++) {
       const id = this.qId[i] as number;
-      if (this.f64[4 * id + 2] === this.qTime[i]) yield [this.format(id), this.qTime[i] as number];
+      if (this.f64[4 * id + 2] === this.qTime[i]) yield [this.format(id), this.qTime[i] as number, id];
     }
   }
 
   /** Parses a GUID into k0..k3 and returns its hash. */
-  private parse(cmid: string): number {
-    if (cmid === this.kString) return this.kHash;
+  private parse(guid: string): number {
+    if (guid === this.kString) return this.kHash;
     this.kString = null; // k0..k3 change below, even if parsing fails midway
-    if (cmid.length !== 36) throw new LedgerDomainError('KMSG_ERR_LEDGER_BAD_CMID', `CMID ${JSON.stringify(cmid)} is not a GUID`);
+    if (guid.length !== 36) throw notGuid(guid);
     let w = 0;
     let word = 0;
     let digits = 0;
     for (let i = 0; i < 36; i++) {
-      const c = cmid.charCodeAt(i);
+      const c = guid.charCodeAt(i);
       if (i === 8 || i === 13 || i === 18 || i === 23) {
-        if (c !== 45) throw new LedgerDomainError('KMSG_ERR_LEDGER_BAD_CMID', `CMID ${JSON.stringify(cmid)} is not a GUID`);
+        if (c !== 45) throw notGuid(guid);
         continue;
       }
       const v = hexValue(c);
-      if (v < 0) throw new LedgerDomainError('KMSG_ERR_LEDGER_BAD_CMID', `CMID ${JSON.stringify(cmid)} is not a GUID`);
+      if (v < 0) throw notGuid(guid);
       word = ((word << 4) | v) >>> 0;
       if (++digits === 8) {
         if (w === 0) this.k0 = word;
@@ -167,7 +182,7 @@ export class ActiveWindow {
     h = Math.imul(h ^ this.k2, 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13) ^ this.k3, 0xc2b2ae35);
     this.kHash = (h ^ (h >>> 16)) | 0;
-    this.kString = cmid;
+    this.kString = guid;
     return this.kHash;
   }
 
@@ -197,7 +212,7 @@ export class ActiveWindow {
     if (this.freeCount > 0) {
       id = this.freeIds[--this.freeCount] as number;
     } else {
-      if (this.top === this.capacity) this.growEntries();
+      if (this.top === this.entryCapacity) this.growEntries();
       id = this.top++;
     }
     const b = 8 * id;
@@ -245,15 +260,15 @@ export class ActiveWindow {
   }
 
   private growEntries(): void {
-    const capacity = Math.max(MIN_CAPACITY, this.capacity * 2);
+    const capacity = Math.max(MIN_CAPACITY, this.entryCapacity * 2);
     const buffer = new ArrayBuffer(32 * capacity);
     const u32 = new Uint32Array(buffer);
     u32.set(this.u32);
     this.u32 = u32;
     this.f64 = new Float64Array(buffer);
     this.i32 = new Int32Array(buffer);
-    for (let id = this.capacity; id < capacity; id++) this.f64[4 * id + 2] = Number.NaN;
-    this.capacity = capacity;
+    for (let id = this.entryCapacity; id < capacity; id++) this.f64[4 * id + 2] = Number.NaN;
+    this.entryCapacity = capacity;
   }
 
   private enqueue(id: number, t: number): void {
