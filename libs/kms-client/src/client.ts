@@ -1,4 +1,5 @@
-import { DEFAULTS, type ClientOptions, type KmsProtocolVersion } from './options.js';
+import { DEFAULTS, type ClientOptions, type DiscoverOptions, type KmsProtocolVersion } from './options.js';
+import { activateByDns, type DiscoveryEvent } from './discovery.js';
 import { describeHresult } from './hresult.js';
 import {
   KmsProtocolError,
@@ -29,10 +30,14 @@ import { checkAlterContextResp, checkBindAck, checkFromKmsError, checkResponsePd
 import { randomGuidV4, randomWorkstationName } from './workstation.js';
 import { defaultCatalog } from './catalog.js';
 
-/** Options of {@link activate}: the CLI's options, all but the target optional. */
+/** Options of {@link activate}: the CLI's options, all optional but where to go (`target` or `discover`). */
 export interface ActivateOptions extends Partial<Omit<ClientOptions, 'target' | 'rpc'>> {
-  /** `host:port`, `[v6]:port`, or a parsed target. */
-  readonly target: Target | string;
+  /** `host:port`, `[v6]:port`, or a parsed target. Exactly one of `target` and `discover`. */
+  readonly target?: Target | string;
+  /** Find the host by DNS (`_vlmcs._tcp.<domain>` SRV records) instead of `target`. */
+  readonly discover?: DiscoverOptions;
+  /** Called when discovery has its records, and before each host is tried (the CLI prints them). */
+  readonly onDiscovery?: (e: DiscoveryEvent) => void;
   readonly rpc?: Partial<ClientOptions['rpc']>;
   /** Product catalog (default: @kmsgrid/kms-catalog). */
   readonly catalog?: ProductCatalogPort;
@@ -54,6 +59,8 @@ const systemFresh = (): FreshValues => ({ cmid: randomGuidV4(), workstation: ran
 /** Fills defaults; a bad target string becomes a usage failure. */
 export function toClientOptions(o: ActivateOptions): { ok: true; options: ClientOptions } | { ok: false; message: string } {
   let target: Target;
+  if (o.target !== undefined && o.discover !== undefined) return { ok: false, message: 'give either a target or discover, not both' };
+  if (o.target === undefined) return { ok: false, message: o.discover ? 'discover: resolve the hosts first' : 'no target: give a target (host:port) or discover (a DNS domain)' };
   if (typeof o.target === 'string') {
     const t = parseTarget(o.target);
     if (!t.ok) return { ok: false, message: `target: ${t.message}` };
@@ -63,7 +70,7 @@ export function toClientOptions(o: ActivateOptions): { ok: true; options: Client
   }
   const rpc = { ndr32: true, ndr64: true, btfn: true, multiplex: true, ...o.rpc };
   if (!rpc.ndr32 && !rpc.ndr64) return { ok: false, message: 'neither NDR32 nor NDR64 offered' };
-  const { catalog: _c, fresh: _f, onConnection: _o, concurrency: _n, target: _t, rpc: _r, ...rest } = o;
+  const { catalog: _c, fresh: _f, onConnection: _o, concurrency: _n, target: _t, rpc: _r, discover: _d, onDiscovery: _od, ...rest } = o;
   return {
     ok: true,
     options: {
@@ -80,36 +87,57 @@ export function toClientOptions(o: ActivateOptions): { ok: true; options: Client
   };
 }
 
-/**
- * Runs the activation exchanges the options describe: `connections` TCP
- * connections, each with a bind (and alter_context when the host refuses
- * NDR32 in the bind) and `requests` KMS requests. Verifies every answer and
- * never throws for network or protocol trouble: everything is in the result.
- *
- * @example
- * const r = await activate({ target: '127.0.0.1:1688', product: 'Windows 10 Enterprise', requests: 2 });
- * if (!r.ok) console.error(r.failure?.message);
- */
-export async function activate(input: ActivateOptions): Promise<ActivateResult> {
-  const started = performance.now();
-  const parsed = toClientOptions(input);
-  const targetText = typeof input.target === 'string' ? input.target : formatTarget(input.target);
-  const usage = (message: string, suggestions: readonly string[] = []): ActivateResult => ({
+type Prepared = { ok: true; options: ClientOptions; catalog: ProductCatalogPort } | { ok: false; result: ActivateResult };
+
+/** A usage failure as a result (exit code 2). */
+function usageResult(target: string, message: string, suggestions: readonly string[] = []): ActivateResult {
+  return {
     ok: false,
     exitCode: 2,
-    target: targetText,
+    target,
     connections: [],
     totals: { planned: 0, sent: 0, activated: 0, failed: 0 },
     failure: { kind: 'usage', message },
     failures: 1,
     durationMs: 0,
     ...(suggestions.length > 0 && { suggestions }),
-  });
-  if (!parsed.ok) return usage(parsed.message);
-  const options = parsed.options;
+  };
+}
+
+/** Validates the options and the product before anything goes on the network. */
+export function prepareActivation(input: ActivateOptions, targetText: string): Prepared {
+  const parsed = toClientOptions(input);
+  if (!parsed.ok) return { ok: false, result: usageResult(targetText, parsed.message) };
   const catalog = input.catalog ?? defaultCatalog();
-  const resolved = resolveProduct(options, catalog);
-  if (!resolved.ok) return usage(resolved.message, resolved.suggestions);
+  const resolved = resolveProduct(parsed.options, catalog);
+  if (!resolved.ok) return { ok: false, result: usageResult(targetText, resolved.message, resolved.suggestions) };
+  return { ok: true, options: parsed.options, catalog };
+}
+
+/**
+ * Runs the activation exchanges the options describe: `connections` TCP
+ * connections, each with a bind (and alter_context when the host refuses
+ * NDR32 in the bind) and `requests` KMS requests. Verifies every answer and
+ * never throws for network or protocol trouble: everything is in the result.
+ * With `discover`, the host comes from DNS first (see {@link DiscoverOptions}).
+ *
+ * @example
+ * const r = await activate({ target: '127.0.0.1:1688', product: 'Windows 10 Enterprise', requests: 2 });
+ * if (!r.ok) console.error(r.failure?.message);
+ * const d = await activate({ discover: { domain: 'example.com' } }); // d.discovery?.answeredBy
+ */
+export async function activate(input: ActivateOptions): Promise<ActivateResult> {
+  if (input.discover !== undefined && input.target === undefined) return activateByDns(input, input.discover, { prepare: prepareActivation, activateAt });
+  return activateAt(input);
+}
+
+/** {@link activate} against one target. */
+async function activateAt(input: ActivateOptions): Promise<ActivateResult> {
+  const started = performance.now();
+  const targetText = typeof input.target === 'string' ? input.target : input.target ? formatTarget(input.target) : '';
+  const prepared = prepareActivation(input, targetText);
+  if (!prepared.ok) return prepared.result;
+  const { options, catalog } = prepared;
 
   const fresh = input.fresh ?? systemFresh;
   const connections: ConnectionOutcome[] = new Array(options.connections);

@@ -1,18 +1,22 @@
 // Public API of @kmsgrid/kms-client: a vlmcs-like KMS activation client as a library.
 export { activate, toClientOptions } from './client.js';
 export type { ActivateOptions, ActivateResult } from './client.js';
+export type { DiscoveryEvent } from './discovery.js';
 export { activateMany } from './activate-many.js';
 export type { ActivateManyOptions } from './activate-many.js';
 export { DEFAULTS } from './options.js';
-export type { ClientOptions, KmsProtocolVersion, RpcOptions } from './options.js';
+export type { ClientOptions, DiscoverOptions, KmsProtocolVersion, RpcOptions } from './options.js';
 export { decisiveFailure, exitCodeOf } from './result.js';
 export type {
   ActivationResult,
   Check,
   ConnectionOutcome,
+  DiscoveredHost,
+  DiscoveryInfo,
   ExitCode,
   Failure,
   FailureKind,
+  HostAttempt,
   Negotiation,
   RequestInfo,
   RequestOutcome,

@@ -1,3 +1,4 @@
+import type { DnsServer } from '@kmsgrid/dns-client';
 import type { Guid } from './protocol.js';
 import type { Target } from './target.js';
 
@@ -36,6 +37,22 @@ export interface ClientOptions {
   /** Connections, each carrying `requests` requests. */
   readonly connections: number;
   readonly timeoutMs: number;
+}
+
+/**
+ * Find the KMS host by DNS, as a Windows client does (kms-facts §4): the SRV
+ * records at `_vlmcs._tcp.<domain>`, tried in RFC 2782 order (lowest priority,
+ * then weighted random), each at the first address of its target; a host that
+ * cannot be connected to gives way to the next.
+ */
+export interface DiscoverOptions {
+  readonly domain: string;
+  /** Default: the system's, the first `nameserver` of /etc/resolv.conf on port 53. */
+  readonly server?: DnsServer;
+  /** Wait for each DNS try (UDP is tried 3 times, then TCP on truncation); default 2000 ms. */
+  readonly timeoutMs?: number;
+  /** Uniform [0, 1) source for the weighted order (inject it in tests); default Math.random. */
+  readonly random?: () => number;
 }
 
 /** Defaults of the options that are not per-product. @example DEFAULTS.timeoutMs // 10000 */

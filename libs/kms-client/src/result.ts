@@ -11,6 +11,7 @@ export type FailureKind =
   | 'rpc' // a decodable but wrong RPC answer (fault, bind_nak, no usable context)
   | 'hresult' // the host answered with an HRESULT instead of a response
   | 'check' // a response that decodes but fails a check
+  | 'dns' // discovery found no host: the DNS lookup failed (hresult: the Windows DNS error code)
   | 'usage'; // bad options (unknown product, bad target): exit code 2
 
 export interface Failure {
@@ -111,14 +112,49 @@ export interface ConnectionOutcome {
   readonly failure?: Failure;
 }
 
+/** One SRV record found by discovery, in the order it is tried. */
+export interface DiscoveredHost {
+  readonly target: string;
+  readonly port: number;
+  readonly priority: number;
+  readonly weight: number;
+  /** Addresses of `target` the DNS server gave (empty: the system resolves the name at connect). */
+  readonly addresses: readonly string[];
+}
+
+/** One host tried: `target:port`, the address connected to, and why it gave way to the next. */
+export interface HostAttempt {
+  readonly target: string;
+  readonly address: string;
+  readonly failure?: Failure;
+}
+
+/** What discovery did (`activate({ discover })`). */
+export interface DiscoveryInfo {
+  readonly domain: string;
+  /** `_vlmcs._tcp.<domain>` */
+  readonly name: string;
+  /** The DNS server asked, `host:port`. */
+  readonly server: string;
+  /** `given` (the options), or where the system's server came from (`/etc/resolv.conf`). */
+  readonly serverFrom: string;
+  /** The SRV records in the order they are tried (RFC 2782). */
+  readonly hosts: readonly DiscoveredHost[];
+  readonly attempts: readonly HostAttempt[];
+  /** `target:port` of the host that answered, if one did. */
+  readonly answeredBy?: string;
+}
+
 export type ExitCode = 0 | 1 | 2 | 3;
 
 /** Outcome of {@link activate}: everything the CLI prints, as data. */
 export interface ActivationResult {
   readonly ok: boolean;
   readonly exitCode: ExitCode;
-  /** `host:port` */
+  /** `host:port` (with discovery: the SRV target that answered, or the SRV name) */
   readonly target: string;
+  /** With `discover`: the records found and the hosts tried. */
+  readonly discovery?: DiscoveryInfo;
   readonly connections: readonly ConnectionOutcome[];
   readonly totals: {
     readonly planned: number;
@@ -133,9 +169,9 @@ export interface ActivationResult {
   readonly durationMs: number;
 }
 
-const NETWORK: ReadonlySet<FailureKind> = new Set(['refused', 'timeout', 'closed', 'network']);
+const NETWORK: ReadonlySet<FailureKind> = new Set(['refused', 'timeout', 'closed', 'network', 'dns']);
 
-/** 2 for usage, 3 for network failures (refused, timeout, closed), 1 for any other failure, 0 for none. */
+/** 2 for usage, 3 for network failures (refused, timeout, closed, DNS), 1 for any other failure, 0 for none. */
 export const exitCodeOf = (f: Failure | undefined): ExitCode =>
   f === undefined ? 0 : f.kind === 'usage' ? 2 : NETWORK.has(f.kind) ? 3 : 1;
 

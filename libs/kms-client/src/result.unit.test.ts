@@ -6,7 +6,7 @@ describe('exit codes and failures', () => {
     expect(exitCodeOf(undefined)).toBe(0);
     for (const kind of ['hresult', 'check', 'protocol', 'rpc'] as const) expect(exitCodeOf({ kind, message: '' })).toBe(1);
     expect(exitCodeOf({ kind: 'usage', message: '' })).toBe(2);
-    for (const kind of ['refused', 'timeout', 'closed', 'network'] as const) expect(exitCodeOf({ kind, message: '' })).toBe(3);
+    for (const kind of ['refused', 'timeout', 'closed', 'network', 'dns'] as const) expect(exitCodeOf({ kind, message: '' })).toBe(3);
   });
 
   it('reports a network failure before earlier activation failures', () => {
