@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
+import { nameProblem, parseDnsServer } from '@kmsgrid/dns-client';
 import {
   DEFAULT_KMS_PORT,
   DEFAULTS,
   parseTarget,
   type ClientOptions,
+  type DiscoverOptions,
   type KmsProtocolVersion,
   type Target,
 } from '@kmsgrid/kms-client';
@@ -14,16 +16,29 @@ export interface CliOutputOptions {
   readonly verbose: boolean;
 }
 
+/** The options of a discovery run: no target, DNS finds it. */
+export type DiscoverClientOptions = Omit<ClientOptions, 'target'> & { readonly discover: DiscoverOptions };
+
 export type CliParse =
-  | { readonly kind: 'run'; readonly options: ClientOptions; readonly output: CliOutputOptions }
+  | { readonly kind: 'run'; readonly options: ClientOptions | DiscoverClientOptions; readonly output: CliOutputOptions }
   | { readonly kind: 'help' }
   | { readonly kind: 'error'; readonly message: string };
 
 export const USAGE = `Usage: kms-client [HOST[:PORT]] [options]
+       kms-client --discover DOMAIN [--dns-server HOST[:PORT]] [options]
 A KMS activation client in the spirit of vlmcs: binds over DCE/RPC, sends KMS v4/v5/v6
 activation requests, verifies every response and reports the result.
 
 Target: HOST:PORT, [IPv6]:PORT or HOST (port ${DEFAULT_KMS_PORT}); default ${DEFAULTS.host}:${DEFAULT_KMS_PORT}.
+
+Discovery (instead of a target, as Windows clients find their KMS host):
+      --discover DOMAIN     look up the _vlmcs._tcp.DOMAIN SRV records and try the hosts in
+                            RFC 2782 order (lowest priority first, then weighted random), each at
+                            the first address of its target; a host that cannot be connected to
+                            gives way to the next
+      --dns-server HOST[:PORT]
+                            DNS server to ask (port 53); default: the first nameserver of
+                            /etc/resolv.conf (none: 127.0.0.1)
 
 Product (default "Windows 10 Enterprise"):
   -l, --product NAME        Microsoft product name, case-insensitive, e.g. "Windows 10 Enterprise",
@@ -62,7 +77,8 @@ Output:
   -h, --help                this text
 
 Exit codes: 0 all activations succeeded; 1 activation failed (HRESULT answer or a failed check);
-2 usage error (bad option, unknown product); 3 network error (refused, timeout, connection closed).
+2 usage error (bad option, unknown product); 3 network error (refused, timeout, connection closed)
+or DNS error (--discover found no host).
 The last line of text output always says OK or FAILED and why.`;
 
 const OPTIONS = {
@@ -92,6 +108,8 @@ const OPTIONS = {
   requests: { type: 'string', short: 'n' },
   connections: { type: 'string' },
   timeout: { type: 'string' },
+  discover: { type: 'string' },
+  'dns-server': { type: 'string' },
   json: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
@@ -134,6 +152,22 @@ function parseOrThrow(argv: readonly string[]): CliParse {
   const { values: v, positionals, tokens } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   if (v.help) return { kind: 'help' };
   if (positionals.length > 1) throw new UsageError(`one target expected, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`);
+
+  let discover: DiscoverOptions | undefined;
+  if (v.discover !== undefined) {
+    if (positionals[0] !== undefined) {
+      throw new UsageError(`--discover and a HOST:PORT target (${JSON.stringify(positionals[0])}) are mutually exclusive: give one`);
+    }
+    const problem = nameProblem(v.discover);
+    if (problem) throw new UsageError(`--discover needs a domain name: ${JSON.stringify(v.discover)}: ${problem}`);
+    discover = { domain: v.discover };
+  }
+  if (v['dns-server'] !== undefined) {
+    if (discover === undefined) throw new UsageError('--dns-server goes with --discover DOMAIN');
+    const s = parseDnsServer(v['dns-server']);
+    if (!s.ok) throw new UsageError(`--dns-server: ${s.message}`);
+    discover = { ...discover, server: s.server };
+  }
 
   let target: Target = { host: DEFAULTS.host, port: DEFAULT_KMS_PORT };
   if (positionals[0] !== undefined) {
@@ -181,8 +215,7 @@ function parseOrThrow(argv: readonly string[]): CliParse {
     if (v.workstation.length === 0 || v.workstation.length > 63) throw new UsageError('--workstation must be 1..63 characters');
   }
 
-  const options: ClientOptions = {
-    target,
+  const settings: Omit<ClientOptions, 'target'> = {
     ...(protocol !== undefined && { protocol }),
     ...(v.product !== undefined && { product: v.product.trim() }),
     ...(v.app !== undefined && { appId: guid('app', v.app) }),
@@ -200,5 +233,6 @@ function parseOrThrow(argv: readonly string[]): CliParse {
     connections: v.connections === undefined ? DEFAULTS.connections : integer('connections', v.connections, 1, 100_000),
     timeoutMs: v.timeout === undefined ? DEFAULTS.timeoutMs : integer('timeout', v.timeout, 1, 3_600_000),
   };
+  const options = discover ? { ...settings, discover } : { target, ...settings };
   return { kind: 'run', options, output: { json: v.json === true, verbose: v.verbose === true } };
 }

@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { toClientOptions, type ClientOptions } from '@kmsgrid/kms-client';
-import { parseCli, USAGE } from './args.js';
+import { parseCli, USAGE, type DiscoverClientOptions } from './args.js';
 
 const run = (argv: string[]): ClientOptions => {
   const r = parseCli(argv);
-  if (r.kind !== 'run') throw new Error(`expected run, got ${JSON.stringify(r)}`);
+  if (r.kind !== 'run' || !('target' in r.options)) throw new Error(`expected a run with a target, got ${JSON.stringify(r)}`);
+  return r.options;
+};
+const discover = (argv: string[]): DiscoverClientOptions => {
+  const r = parseCli(argv);
+  if (r.kind !== 'run' || !('discover' in r.options)) throw new Error(`expected a discovery run, got ${JSON.stringify(r)}`);
   return r.options;
 };
 const error = (argv: string[]): string => {
@@ -90,6 +95,30 @@ describe('parseCli', () => {
     expect(run(['kms.example.org']).target).toEqual({ host: 'kms.example.org', port: 1688 });
   });
 
+  it('reads --discover and --dns-server instead of a target', () => {
+    const { target: _t, ...settings } = run([]);
+    expect(discover(['--discover', 'kms.example.org'])).toEqual({ ...settings, discover: { domain: 'kms.example.org' } });
+    expect(discover(['--discover', 'Example.COM.', '--dns-server', '192.0.2.53:5353', '-l', 'Windows 10 Enterprise']).discover).toEqual({
+      domain: 'Example.COM.',
+      server: { host: '192.0.2.53', port: 5353 },
+    });
+    expect(discover(['--dns-server', '[2001:db8::53]', '--discover', 'kms.test']).discover.server).toEqual({ host: '2001:db8::53', port: 53 });
+    expect(discover(['--discover', 'kms.test', '--dns-server', 'ns1.kms.test']).discover.server).toEqual({ host: 'ns1.kms.test', port: 53 });
+    expect(discover(['--discover', 'kms.test', '-n', '2', '--json']).requests).toBe(2);
+  });
+
+  it('keeps --discover and a target apart, and checks the domain and the DNS server (usage errors, exit 2)', () => {
+    expect(error(['127.0.0.1:1688', '--discover', 'kms.test'])).toBe('--discover and a HOST:PORT target ("127.0.0.1:1688") are mutually exclusive: give one');
+    expect(error(['--discover', 'kms.test', 'kms1.kms.test'])).toMatch(/mutually exclusive/);
+    expect(error(['--discover', 'kms..test'])).toBe('--discover needs a domain name: "kms..test": it has an empty label (two dots in a row)');
+    expect(error(['--discover', ''])).toBe('--discover needs a domain name: "": the name is empty');
+    expect(error(['--discover', 'kms test'])).toMatch(/^--discover needs a domain name: "kms test": the label "kms test"/);
+    expect(error(['--dns-server', '192.0.2.53'])).toBe('--dns-server goes with --discover DOMAIN');
+    expect(error(['--discover', 'kms.test', '--dns-server', '192.0.2.53:0'])).toBe('--dns-server: bad port "0" (1..65535)');
+    expect(error(['--discover', 'kms.test', '--dns-server', ''])).toBe('--dns-server: empty DNS server');
+    expect(error(['--discover'])).toMatch(/discover/);
+  });
+
   it('answers help', () => {
     expect(parseCli(['--help'])).toEqual({ kind: 'help' });
     expect(parseCli(['127.0.0.1', '-h'])).toEqual({ kind: 'help' });
@@ -117,9 +146,10 @@ describe('parseCli', () => {
   it('documents every option in the usage text', () => {
     for (const flag of ['-4', '-5', '-6', '--protocol', '--product', '--app', '--kms', '--sku', '--cmid', '--previous-cmid', '--workstation',
       '--npolicy', '--license-status', '--remaining', '--vm', '--no-ndr32', '--no-ndr64', '--no-btfn', '--no-multiplex', '--requests',
-      '--connections', '--timeout', '--json', '--verbose', '--help']) {
+      '--connections', '--timeout', '--discover', '--dns-server', '--json', '--verbose', '--help']) {
       expect(USAGE).toContain(flag);
     }
-    expect(USAGE).toMatch(/Exit codes: 0 .*; 1 .*;\s+2 usage error .*; 3 network error/s);
+    expect(USAGE).toMatch(/Exit codes: 0 .*; 1 .*;\s+2 usage error .*; 3 network error.*\s+or DNS error/s);
+    expect(USAGE).toContain('/etc/resolv.conf');
   });
 });

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,6 +70,9 @@ describe('the built kms-client CLI', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stdout).toMatch(/Close matches:\n(  .*\n)*  Office Professional Plus 2019\n/);
     expect(lastLine(unknown.stdout)).toBe('kms-client: FAILED: unknown product "Office Professional Plus 2091"');
+    const both = await kmsClient('127.0.0.1:1688', '--discover', 'kms.test');
+    expect(both.code).toBe(2);
+    expect(lastLine(both.stderr)).toBe('kms-client: FAILED: usage: --discover and a HOST:PORT target ("127.0.0.1:1688") are mutually exclusive: give one');
     const help = await kmsClient('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: kms-client/);
@@ -81,5 +85,19 @@ describe('the built kms-client CLI', () => {
     const r = await kmsClient(`127.0.0.1:${port}`, '--timeout', '2000');
     expect(r.code).toBe(3);
     expect(lastLine(r.stdout)).toBe('kms-client: FAILED: connect: connection refused (ECONNREFUSED)');
+  });
+
+  // Discovery against a real BIND is tested in libs/dns-registrar/src/discovery.int.test.ts.
+  it('exits 3 naming the DNS error and its HRESULT when the DNS server cannot be reached', async () => {
+    const udp = createSocket('udp4');
+    await new Promise<void>((r) => udp.bind(0, '127.0.0.1', r));
+    const port = udp.address().port;
+    await new Promise<void>((r) => udp.close(() => r()));
+    const r = await kmsClient('--discover', 'kms.test', '--dns-server', `127.0.0.1:${port}`, '--json');
+    expect(r.code).toBe(3);
+    const doc = JSON.parse(r.stdout) as { failure: { kind: string; hresult: number }; discovery: { server: string; hosts: unknown[] }; lastLine: string };
+    expect(doc.failure).toMatchObject({ kind: 'dns', hresult: 0x8007232a });
+    expect(doc.discovery).toMatchObject({ server: `127.0.0.1:${port}`, hosts: [] });
+    expect(doc.lastLine).toBe(`kms-client: FAILED: DNS: _vlmcs._tcp.kms.test: cannot reach the DNS server 127.0.0.1:${port} (0x8007232A)`);
   });
 });

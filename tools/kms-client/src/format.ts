@@ -1,4 +1,14 @@
-import { describeHresult, type ActivationResult, type Check, type ConnectionOutcome, type Failure, type Negotiation, type RequestOutcome } from '@kmsgrid/kms-client';
+import {
+  describeHresult,
+  type ActivationResult,
+  type Check,
+  type ConnectionOutcome,
+  type DiscoveryEvent,
+  type DiscoveryInfo,
+  type Failure,
+  type Negotiation,
+  type RequestOutcome,
+} from '@kmsgrid/kms-client';
 
 const LICENSE_STATUS = ['Unlicensed', 'Licensed', 'OOB grace', 'OOT grace', 'Non-genuine grace', 'Notification', 'Extended grace'];
 
@@ -89,6 +99,22 @@ export function formatConnection(c: ConnectionOutcome, requestsPerConnection: nu
   return out.join('\n');
 }
 
+/** The SRV records discovery found, in the order they are tried (verbose). */
+export function formatDiscovery(d: DiscoveryInfo): string {
+  const from = d.serverFrom === 'given' ? '--dns-server' : `from ${d.serverFrom}`;
+  const out = [`DNS: ${d.name} SRV at ${d.server} (${from}): ${d.hosts.length} host${d.hosts.length === 1 ? '' : 's'}, in the order to try (RFC 2782)`];
+  d.hosts.forEach((h, i) => {
+    const where = h.addresses.length > 0 ? h.addresses.join(', ') : 'no address from this server (the system resolves the name)';
+    out.push(`  ${`${i + 1}.`.padEnd(3)} ${`${h.target}:${h.port}`.padEnd(32)} priority ${h.priority}, weight ${h.weight}: ${where}`);
+  });
+  return out.join('\n');
+}
+
+/** One line before each host is tried: `Host 2 of 2: live.kms.test:1688 at 192.0.2.10`. */
+export function formatTrying(e: Extract<DiscoveryEvent, { kind: 'trying' }>): string {
+  return `Host ${e.index} of ${e.of}: ${e.host.target}:${e.host.port} at ${e.address}`;
+}
+
 /** The one-line description of a failure, e.g. `HRESULT 0xC004F042 (SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH)`. */
 export function describeFailure(f: Failure): string {
   return f.kind === 'hresult' && f.hresult !== undefined ? describeHresult(f.hresult) : f.message;
@@ -100,6 +126,7 @@ export function formatLastLine(r: ActivationResult): string {
   if (r.ok) {
     const counts = [...new Set(r.connections.flatMap((c) => c.requests.map((q) => q.response?.count)))].filter((n) => n !== undefined);
     return `kms-client: OK: ${totals.activated} of ${totals.planned} activation${totals.planned === 1 ? '' : 's'} succeeded against ${r.target}` +
+      (r.discovery ? ` (found at ${r.discovery.name})` : '') +
       (counts.length > 0 ? ` (count ${counts.join(', ')})` : '');
   }
   const more = r.failures > 1 ? ` (${r.failures} failures, ${totals.activated} of ${totals.planned} activated)` : '';
@@ -109,7 +136,8 @@ export function formatLastLine(r: ActivationResult): string {
 /** The whole text report. */
 export function formatText(r: ActivationResult, requestsPerConnection: number, verbose: boolean): string {
   const blocks = r.connections.map((c) => formatConnection(c, requestsPerConnection, verbose)).filter((b) => b !== '');
-  return [...blocks, formatLastLine(r)].join('\n\n');
+  const found = verbose && r.discovery && r.discovery.hosts.length > 0 ? [formatDiscovery(r.discovery)] : [];
+  return [...found, ...blocks, formatLastLine(r)].join('\n\n');
 }
 
 /** The JSON document (`--json`); the shape is {@link ActivationResult} plus `lastLine`. */

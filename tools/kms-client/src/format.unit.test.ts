@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ActivationResult, RequestOutcome } from '@kmsgrid/kms-client';
+import type { ActivationResult, DiscoveryInfo, RequestOutcome } from '@kmsgrid/kms-client';
 import type { Guid } from '@kmsgrid/kms-protocol';
-import { describeFailure, formatJson, formatLastLine, formatNegotiation, formatRequest, formatText } from './format.js';
+import { describeFailure, formatDiscovery, formatJson, formatLastLine, formatNegotiation, formatRequest, formatText, formatTrying } from './format.js';
 
 const g = (s: string) => s as Guid;
 const request: RequestOutcome = {
@@ -153,6 +153,53 @@ describe('last line and report', () => {
     expect(doc.lastLine).toBe(formatLastLine(ok));
     expect(doc.connections[0]!.requests[0]!.response!.epid).toBe('03612-00206-556-123727-03-1033-17763.0000-2972018');
     expect(doc.connections[0]!.requests[0]!.request.clientFileTime).toBe('134090325550000000');
+  });
+});
+
+describe('discovery', () => {
+  const discovery: DiscoveryInfo = {
+    domain: 'kms.test',
+    name: '_vlmcs._tcp.kms.test',
+    server: '127.0.0.1:5353',
+    serverFrom: 'given',
+    hosts: [
+      { target: 'dead.kms.test', port: 1688, priority: 0, weight: 0, addresses: ['192.0.2.1', '2001:db8::1'] },
+      { target: 'live.kms.test', port: 11688, priority: 10, weight: 60, addresses: [] },
+    ],
+    attempts: [
+      { target: 'dead.kms.test:1688', address: '192.0.2.1', failure: { kind: 'refused', message: 'connect: connection refused (ECONNREFUSED)' } },
+      { target: 'live.kms.test:11688', address: 'live.kms.test' },
+    ],
+    answeredBy: 'live.kms.test:11688',
+  };
+  const found: ActivationResult = { ...ok, target: 'live.kms.test:11688', discovery };
+
+  it('lists the records in try order (verbose) and each host as it is tried', () => {
+    expect(formatDiscovery(discovery).split('\n')).toEqual([
+      'DNS: _vlmcs._tcp.kms.test SRV at 127.0.0.1:5353 (--dns-server): 2 hosts, in the order to try (RFC 2782)',
+      '  1.  dead.kms.test:1688               priority 0, weight 0: 192.0.2.1, 2001:db8::1',
+      '  2.  live.kms.test:11688              priority 10, weight 60: no address from this server (the system resolves the name)',
+    ]);
+    expect(formatDiscovery({ ...discovery, serverFrom: '/etc/resolv.conf' })).toMatch(/^DNS: _vlmcs._tcp.kms.test SRV at 127.0.0.1:5353 \(from \/etc\/resolv.conf\)/);
+    expect(formatTrying({ kind: 'trying', host: discovery.hosts[1]!, address: 'live.kms.test', index: 2, of: 2 })).toBe('Host 2 of 2: live.kms.test:11688 at live.kms.test');
+    expect(formatText(found, 1, true).startsWith(formatDiscovery(discovery))).toBe(true);
+    expect(formatText(found, 1, false).startsWith('DNS:')).toBe(false);
+  });
+
+  it('names the host that answered on the last line, and the DNS error when there was none', () => {
+    expect(formatLastLine(found)).toBe('kms-client: OK: 1 of 1 activation succeeded against live.kms.test:11688 (found at _vlmcs._tcp.kms.test) (count 50)');
+    const nx: ActivationResult = {
+      ...ok,
+      ok: false,
+      exitCode: 3,
+      target: '_vlmcs._tcp.example.test',
+      connections: [],
+      failure: { kind: 'dns', message: 'DNS: _vlmcs._tcp.example.test: name does not exist (0x8007232B)', hresult: 0x8007232b },
+      failures: 1,
+    };
+    expect(formatLastLine(nx)).toBe('kms-client: FAILED: DNS: _vlmcs._tcp.example.test: name does not exist (0x8007232B)');
+    const doc = JSON.parse(formatJson(found)) as ActivationResult;
+    expect(doc.discovery).toEqual(discovery);
   });
 });
 

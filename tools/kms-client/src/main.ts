@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { activate } from '@kmsgrid/kms-client';
 import { parseCli, USAGE } from './args.js';
-import { formatConnection, formatJson, formatLastLine } from './format.js';
+import { formatConnection, formatDiscovery, formatJson, formatLastLine, formatTrying } from './format.js';
 
-/** kms-client: a vlmcs-like KMS client. Exit codes: 0 ok, 1 activation failed, 2 usage, 3 network. */
+/** kms-client: a vlmcs-like KMS client. Exit codes: 0 ok, 1 activation failed, 2 usage, 3 network or DNS. */
 async function main(argv: readonly string[]): Promise<number> {
   const cli = parseCli(argv);
   if (cli.kind === 'help') {
@@ -21,6 +21,13 @@ async function main(argv: readonly string[]): Promise<number> {
       onConnection: (c) => {
         const block = formatConnection(c, options.requests, output.verbose);
         if (block !== '') process.stdout.write(`${block}\n\n`);
+      },
+      onDiscovery: (e) => {
+        if (e.kind === 'resolved') {
+          if (output.verbose) process.stdout.write(`${formatDiscovery(e.discovery)}\n\n`);
+        } else {
+          process.stdout.write(`${formatTrying(e)}\n`);
+        }
       },
     }),
   });
