@@ -32,6 +32,8 @@ export interface LevelReport {
   readonly errorSamples: Readonly<Partial<Record<ErrorKind, string>>>;
   /** Host CPU (all its processes and threads) per verified activation; undefined without host pids. */
   readonly hostCpuUsPerActivation?: number;
+  /** Host CPU per activation by process name, when the host has several kinds (node, postgres). */
+  readonly hostCpuUsByProcess?: Readonly<Record<string, number>>;
   /** Host CPU as a share of one core (100 = one core busy). */
   readonly hostCpuPercent?: number;
   readonly generatorCpuUsPerActivation?: number;
@@ -114,6 +116,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   const pids = [...new Set([...host.pids, ...(options.scenario === 'target' ? [] : options.hostPids)])];
   const monitor = new HostMonitor(pids);
   const processes = monitor.processes();
+  const extraSeen: number[] = [];
   const spec = workloadSpec(options);
   let runner: LoadRunner | undefined;
   const levels: LevelReport[] = [];
@@ -126,10 +129,13 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
     deps.log(`host: ${host.description}`);
     monitor.start();
     for (const concurrency of options.concurrency) {
-      if (monitor.watching && !monitor.alive()) {
+      if (pids.length > 0 && !monitor.alive(pids)) {
         aborted = 'the host process exited';
         break;
       }
+      const extra = await host.extraPids();
+      monitor.setExtraCpuPids(extra);
+      for (const p of extra) if (!extraSeen.includes(p)) extraSeen.push(p);
       const startAt = Date.now() + 100;
       const measureFrom = startAt + options.warmupMs;
       const measureTo = measureFrom + options.durationMs;
@@ -174,6 +180,11 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
           hostCpuUsPerActivation: perActivation(cpu) === undefined ? undefined : round(perActivation(cpu)!, 1),
           hostCpuPercent: round(perSecond(cpu) / 1e4, 1),
         }),
+        ...(windowed.host.cpuUsByName !== undefined &&
+          Object.keys(windowed.host.cpuUsByName).length > 1 &&
+          rate > 0 && {
+            hostCpuUsByProcess: Object.fromEntries(Object.entries(windowed.host.cpuUsByName).map(([n, us]) => [n, round(perActivation(us)!, 1)])),
+          }),
         ...(perActivation(windowed.generatorCpuUs) !== undefined && { generatorCpuUsPerActivation: round(perActivation(windowed.generatorCpuUs)!, 1) }),
         generatorCpuPercent: round(perSecond(windowed.generatorCpuUs) / 1e4, 1),
         ...(windowed.host.rssPeakKb !== undefined && { hostRssPeakMb: round(windowed.host.rssPeakKb / 1024, 1) }),
@@ -198,7 +209,12 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
     machine,
     commit: gitCommit(deps.workspaceRoot ?? defaultWorkspaceRoot()),
     command: deps.command,
-    host: { description: host.description, pids, processes, inProcess: host.inProcess },
+    host: {
+      description: host.description + (extraSeen.length ? `; host CPU includes its ${extraSeen.length} Postgres backend process(es)` : ''),
+      pids: [...pids, ...extraSeen],
+      processes,
+      inProcess: host.inProcess,
+    },
     workload: {
       mix: formatMix(options.protocolMix),
       products: formatMix(options.productMix),

@@ -20,6 +20,11 @@ export interface HostHandle {
   stop(): Promise<void>;
   /** CPU profiles the host wrote (with `profile`), available after stop. */
   profiles(): string[];
+  /**
+   * Processes outside the host's tree that work only for it (the Postgres backends
+   * of its fresh database); read again before each level, as pools grow.
+   */
+  extraPids(): Promise<number[]>;
 }
 
 export interface HostOptions {
@@ -171,6 +176,7 @@ export async function startIngressInProcess(): Promise<HostHandle> {
     inProcess: true,
     stop: () => server.close(2000),
     profiles: () => [],
+    extraPids: async () => [],
   };
 }
 
@@ -196,11 +202,12 @@ export async function startIngressChild(opts: HostOptions, entry: string): Promi
     inProcess: false,
     stop: () => stopChild(child),
     profiles: () => listProfiles(dir),
+    extraPids: async () => [],
   };
 }
 
 /** Creates a fresh database for one run and drops it afterwards. */
-async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () => Promise<void>; backends: () => Promise<number[]> }> {
   const { default: pg } = await import('pg');
   const name = `kmsbench_${Date.now().toString(36)}_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -214,6 +221,18 @@ async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () 
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
+    backends: async () => {
+      const c = new pg.Client({ connectionString: adminUrl });
+      try {
+        await c.connect();
+        const r = await c.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
+        return r.rows.map((row) => row.pid);
+      } catch {
+        return [];
+      } finally {
+        await c.end().catch(() => {});
+      }
+    },
     drop: async () => {
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();
@@ -265,6 +284,7 @@ export async function startAllInOne(opts: HostOptions, postgresAdminUrl: string 
       rmSync(join(dir, 'data'), { recursive: true, force: true });
     },
     profiles: () => listProfiles(dir),
+    extraPids: async () => (db ? db.backends() : []),
   };
 }
 
@@ -310,6 +330,7 @@ export async function startSplit(opts: HostOptions, postgresAdminUrl: string, na
     inProcess: false,
     stop: cleanup,
     profiles: () => listProfiles(dir),
+    extraPids: () => db.backends(),
   };
 }
 
@@ -322,5 +343,6 @@ export function existingHost(target: Target, pids: readonly number[]): HostHandl
     inProcess: false,
     stop: async () => {},
     profiles: () => [],
+    extraPids: async () => [],
   };
 }

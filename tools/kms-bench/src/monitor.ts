@@ -1,4 +1,4 @@
-import { clockTicksPerSecond, readAllProcStats, processTree, readProcStat, rssOf, sampleTree } from './proc.js';
+import { clockTicksPerSecond, readAllProcStats, processTree, readProcStat, rssOf, sampleTree, type TreeSample } from './proc.js';
 
 /** CPU and RSS of the host processes (and their descendants) over a window. */
 export interface HostWindow {
@@ -7,6 +7,8 @@ export interface HostWindow {
   readonly wallMs: number;
   /** Peak of the summed RSS of the host's processes, sampled every `sampleMs`. */
   readonly rssPeakKb?: number;
+  /** Host CPU in microseconds by process name (`node`, `postgres`). */
+  readonly cpuUsByName?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -17,13 +19,35 @@ export interface HostWindow {
 export class HostMonitor {
   private timer: NodeJS.Timeout | undefined;
   private peakKb = 0;
-  private mark: { ticks: number; at: number; gen: NodeJS.CpuUsage } | undefined;
+  private mark: { ticks: number; byName: Map<string, number>; at: number; gen: NodeJS.CpuUsage } | undefined;
   private readonly tickUs = 1e6 / clockTicksPerSecond();
+
+  private extraCpu: readonly number[] = [];
 
   constructor(
     private readonly pids: readonly number[],
     private readonly sampleMs = 250,
   ) {}
+
+  /**
+   * Processes whose CPU counts for the host but whose RSS does not (Postgres
+   * backends: their RSS is mostly shared buffers, summing it would overcount).
+   */
+  setExtraCpuPids(pids: readonly number[]): void {
+    this.extraCpu = pids.filter((p) => !this.pids.includes(p));
+  }
+
+  /** CPU ticks of the host tree plus the extra processes, in total and by process name. */
+  private cpu(tree: TreeSample): { ticks: number; byName: Map<string, number> } {
+    const byName = new Map(tree.ticksByName);
+    let ticks = tree.ticks;
+    if (this.extraCpu.length > 0) {
+      const extra = sampleTree(this.extraCpu);
+      ticks += extra.ticks;
+      for (const [name, t] of extra.ticksByName) byName.set(name, (byName.get(name) ?? 0) + t);
+    }
+    return { ticks, byName };
+  }
 
   get watching(): boolean {
     return this.pids.length > 0;
@@ -34,9 +58,9 @@ export class HostMonitor {
     return processTree(readAllProcStats(), this.pids).map((s) => ({ pid: s.pid, comm: s.comm }));
   }
 
-  /** True when every root pid is a live process. */
-  alive(): boolean {
-    return this.pids.every((p) => {
+  /** True when every one of `pids` (default: all roots) is a live process. */
+  alive(pids: readonly number[] = this.pids): boolean {
+    return pids.every((p) => {
       const s = readProcStat(p);
       return s !== undefined && s.state !== 'Z';
     });
@@ -71,19 +95,23 @@ export class HostMonitor {
   begin(): void {
     const s = this.watching ? sampleTree(this.pids) : undefined;
     this.peakKb = s?.rssKb ?? 0;
-    this.mark = { ticks: s?.ticks ?? 0, at: performance.now(), gen: process.cpuUsage() };
+    const cpu = s ? this.cpu(s) : { ticks: 0, byName: new Map<string, number>() };
+    this.mark = { ...cpu, at: performance.now(), gen: process.cpuUsage() };
   }
 
   /** Ends the window begun last. */
   end(): { host: HostWindow; generatorCpuUs: number } {
-    const m = this.mark ?? { ticks: 0, at: performance.now(), gen: process.cpuUsage() };
+    const m = this.mark ?? { ticks: 0, byName: new Map<string, number>(), at: performance.now(), gen: process.cpuUsage() };
     const gen = process.cpuUsage(m.gen);
     const wallMs = performance.now() - m.at;
     if (!this.watching) return { host: { wallMs }, generatorCpuUs: gen.user + gen.system };
     const s = sampleTree(this.pids);
+    const cpu = this.cpu(s);
     if (s.rssKb > this.peakKb) this.peakKb = s.rssKb;
+    const cpuUsByName: Record<string, number> = {};
+    for (const [name, t] of cpu.byName) cpuUsByName[name] = (t - (m.byName.get(name) ?? 0)) * this.tickUs;
     return {
-      host: { cpuUs: (s.ticks - m.ticks) * this.tickUs, wallMs, rssPeakKb: this.peakKb },
+      host: { cpuUs: (cpu.ticks - m.ticks) * this.tickUs, wallMs, rssPeakKb: this.peakKb, cpuUsByName },
       generatorCpuUs: gen.user + gen.system,
     };
   }

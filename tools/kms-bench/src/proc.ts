@@ -154,6 +154,8 @@ export interface TreeSample {
   readonly ticks: number;
   readonly rssKb: number;
   readonly pids: readonly number[];
+  /** Ticks by process name (`node`, `postgres`), for telling the host's parts apart. */
+  readonly ticksByName: ReadonlyMap<string, number>;
 }
 
 /** Summed VmRSS of exactly these pids (no descendant search: cheap enough for a timer). */
@@ -171,10 +173,12 @@ export function sampleTree(roots: readonly number[]): TreeSample {
   const tree = processTree(readAllProcStats(), roots);
   let ticks = 0;
   let rssKb = 0;
+  const ticksByName = new Map<string, number>();
   for (const s of tree) {
     ticks += cpuTicksOf(s);
+    ticksByName.set(s.comm, (ticksByName.get(s.comm) ?? 0) + cpuTicksOf(s));
     const status = readText(`/proc/${s.pid}/status`);
     rssKb += (status === undefined ? undefined : parseProcStatus(status))?.rssKb ?? 0;
   }
-  return { ticks, rssKb, pids: tree.map((s) => s.pid) };
+  return { ticks, rssKb, pids: tree.map((s) => s.pid), ticksByName };
 }

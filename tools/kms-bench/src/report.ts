@@ -55,6 +55,10 @@ export function formatReport(r: BenchReport): string {
   ]);
   lines.push(table([header, ...rows]));
   for (const l of r.levels) {
+    if (l.hostCpuUsByProcess) {
+      const parts = Object.entries(l.hostCpuUsByProcess).map(([name, us]) => `${name} ${fmt(us)}`);
+      lines.push(`  c=${l.concurrency} host us/act by process: ${parts.join(', ')}`);
+    }
     for (const k of ERROR_KINDS) {
       const sample = l.errorSamples[k];
       if (sample !== undefined) lines.push(`  c=${l.concurrency} first ${k}: ${sample}`);
