@@ -1,50 +1,49 @@
 // Restarting the all-in-one on the same storage keeps every count, the client
-// list and the host's ePID: embedded PGlite (same KMSGRID_DATA_DIR) and Postgres
-// (same DATABASE_URL + KMSGRID_DB_SCHEMA).
+// list and the host's ePID: embedded PGlite (same KMSGRID_DATA_DIR; this is also
+// Table 1 in the default mode) and Postgres (same DATABASE_URL + KMSGRID_DB_SCHEMA).
 import { afterEach, describe, expect, it } from 'vitest';
 import { embeddedStorage, postgresStorage, type HostStorage } from './testing/hosts.js';
 import { askAll, describeAnswers, machines } from './testing/machines.js';
-
-const WINDOWS_APP_ID = '55c92734-d682-4d71-983e-d6ec3f16059f';
+import { TABLE_1, WINDOWS_APP_ID, runTable1Scenario, scenarioName, type Table1Scenario } from './testing/table1.js';
 
 const storages: HostStorage[] = [];
 afterEach(async () => {
   for (const s of storages.splice(0)) await s.dispose();
 });
 
+const SCENARIO = TABLE_1[0] as Table1Scenario; // 4 servers + 1 Windows 7: count 5
+
 async function restartKeepsCounts(storage: HostStorage): Promise<void> {
   storages.push(storage);
-  const old = machines('Windows 7 Enterprise', 3, 'old');
-  const fresh = machines('Windows 7 Enterprise', 2, 'new');
-
   const first = await storage.start();
-  const before = await askAll(first.target, old, { concurrency: 1 });
-  expect(before.map((a) => a.count), describeAnswers(before)).toEqual([1, 2, 3]);
-  const epid = before[0]?.outcome?.response?.epid;
+  const old = await runTable1Scenario(first, SCENARIO);
+  const epid = (await askAll(first.target, old.slice(0, 1)))[0]?.outcome?.response?.epid;
   expect(epid).toBeDefined();
   await first.stop();
 
   const second = await storage.start();
   // New CMIDs add to the old count; old CMIDs renewing do not raise it.
+  const fresh = machines('Windows 7 Enterprise', 2, 'new');
   const added = await askAll(second.target, fresh, { concurrency: 1 });
-  expect(added.map((a) => a.count), describeAnswers(added)).toEqual([4, 5]);
-  const renewed = await askAll(second.target, old, { concurrency: 1 });
-  expect(renewed.map((a) => a.count), describeAnswers(renewed)).toEqual([5, 5, 5]);
+  expect(added.map((a) => a.count), describeAnswers(added)).toEqual([6, 7]);
+  const renewed = await askAll(second.target, old, { concurrency: 2 });
+  expect(renewed.map((a) => a.count), describeAnswers(renewed)).toEqual(old.map(() => 7));
   // The host-key identity was generated once and kept.
   expect(new Set([...added, ...renewed].map((a) => a.outcome?.response?.epid))).toEqual(new Set([epid]));
 
   const { clients } = await second.host.ledger.listClients({ applicationId: WINDOWS_APP_ID });
   const rows = new Map(clients.map((c) => [c.workstationName, c]));
   expect([...rows.keys()].sort()).toEqual([...old, ...fresh].map((m) => m.workstation).sort());
-  for (const m of old) expect(rows.get(m.workstation)).toMatchObject({ cmid: m.cmid, requestCount: 2, lastOutcome: 'renewed' });
+  // Old machines: ask + retry + the ePID probe (the first one) + the renewal after the restart.
+  old.forEach((m, i) => expect(rows.get(m.workstation)).toMatchObject({ cmid: m.cmid, requestCount: i === 0 ? 4 : 3, lastOutcome: 'renewed' }));
   for (const m of fresh) expect(rows.get(m.workstation)).toMatchObject({ cmid: m.cmid, requestCount: 1, lastOutcome: 'counted' });
   const windows = (await second.host.ledger.status()).applications.find((a) => a.applicationId === WINDOWS_APP_ID);
-  expect(windows).toMatchObject({ activeClients: 5, reportedCount: 5 });
-  expect(windows?.requests).toMatchObject({ total: 8, failed: 0 });
+  expect(windows).toMatchObject({ activeClients: 7, reportedCount: 7 });
+  expect(windows?.requests).toMatchObject({ total: 2 * old.length + 1 + fresh.length + old.length, failed: 0 });
 }
 
 describe('restarting the all-in-one on the same storage', () => {
-  it('embedded PGlite, same KMSGRID_DATA_DIR: counts, clients and ePID continue', async () => {
+  it(`default mode (embedded PGlite): Table 1 "${scenarioName(SCENARIO)}" reaches 5, only the servers activate; after a restart on the same KMSGRID_DATA_DIR counts, clients and ePID continue`, async () => {
     await restartKeepsCounts(await embeddedStorage('restart'));
   }, 120_000);
 

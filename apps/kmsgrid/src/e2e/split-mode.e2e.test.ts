@@ -16,11 +16,11 @@ import { activates, ask, askAll, describeAnswers, machines, type Answer, type Ma
 import { TEST_DATABASE_URL, dropSchema, uniqueSchema } from './testing/postgres.js';
 import { buildBundles, killAllSpawned, portOf, spawnBundle, type ServiceProcess } from './testing/processes.js';
 import { RawConnection, kmsRequestPayload, verifyAnswer } from './testing/raw-connection.js';
+import { TABLE1_CLIENT, TABLE1_SERVER, WINDOWS_APP_ID } from './testing/table1.js';
 
 const NATS_URL = process.env['TEST_NATS_URL'] ?? 'nats://127.0.0.1:4222';
-const WINDOWS_APP_ID = '55c92734-d682-4d71-983e-d6ec3f16059f';
-const SERVER = 'Windows Server 2008 R2 Enterprise';
-const CLIENT = 'Windows 7 Professional';
+const SERVER = TABLE1_SERVER;
+const CLIENT = TABLE1_CLIENT;
 
 const schema = uniqueSchema('split');
 const env = (instance: string, extra: Record<string, string> = {}): Record<string, string> => ({
