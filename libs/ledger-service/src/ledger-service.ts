@@ -151,6 +151,8 @@ type Decided = { readonly item: Pending; readonly events: readonly CountGroupEve
 
 const STREAM_PREFIX = `${COUNT_GROUP_CATEGORY}:`;
 const REBUILD_PAGE = 1000;
+/** After losing the lock, a replica waits this many retry intervals before competing again. */
+const LOST_BACKOFF_RETRIES = 5;
 
 /**
  * Creates the cmid-ledger service (ADR 0003): one writer per schema elected
@@ -226,8 +228,9 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
       wakeElection = done;
     });
 
-  async function elect(): Promise<void> {
+  async function elect(initialDelayMs = 0): Promise<void> {
     let attempts = 0;
+    if (initialDelayMs > 0) await sleep(initialDelayMs);
     while (!stopRequested) {
       let acquired = false;
       try {
@@ -270,7 +273,8 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
     log.error('lost the ledger writer lock; standing by', { err });
     emit(false);
     for (const item of queue.splice(0)) fail(item, new LedgerServiceError('KMSG_ERR_LEDGER_NOT_LEADER', 'this replica lost the writer lock'));
-    if (!stopRequested) electing = elect();
+    // Give a healthy standby the first chance: the replica whose session died is the suspect one.
+    if (!stopRequested) electing = elect(LOST_BACKOFF_RETRIES * retryMs);
   }
 
   async function reload(): Promise<void> {

@@ -60,7 +60,10 @@ export class LedgerTestEnv {
   ) {}
 
   static async open(backend: TestBackend): Promise<LedgerTestEnv> {
-    const { db, close } = createPostgresDb<unknown>({ connectionString: backend.connectionString, max: backend.poolMax });
+    const { db, pool, close } = createPostgresDb<unknown>({ connectionString: backend.connectionString, max: backend.poolMax });
+    // pg emits 'error' on a checked-out client whose backend dies (the tests kill sessions on purpose);
+    // without a listener that is an uncaught exception. createPostgresDb only guards idle clients.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const env = new LedgerTestEnv(backend, db);
     env.pools.push({ close });
     if (backend.name === 'pglite') {
