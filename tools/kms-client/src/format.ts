@@ -102,7 +102,9 @@ export function formatConnection(c: ConnectionOutcome, requestsPerConnection: nu
 /** The SRV records discovery found, in the order they are tried (verbose). */
 export function formatDiscovery(d: DiscoveryInfo): string {
   const from = d.serverFrom === 'given' ? '--dns-server' : `from ${d.serverFrom}`;
-  const out = [`DNS: ${d.name} SRV at ${d.server} (${from}): ${d.hosts.length} host${d.hosts.length === 1 ? '' : 's'}, in the order to try (RFC 2782)`];
+  const head = `DNS: ${d.name} SRV at ${d.server} (${from})`;
+  if (d.hosts.length === 0) return `${head}: no host`;
+  const out = [`${head}: ${d.hosts.length} host${d.hosts.length === 1 ? '' : 's'}, in the order to try (RFC 2782)`];
   d.hosts.forEach((h, i) => {
     const where = h.addresses.length > 0 ? h.addresses.join(', ') : 'no address from this server (the system resolves the name)';
     out.push(`  ${`${i + 1}.`.padEnd(3)} ${`${h.target}:${h.port}`.padEnd(32)} priority ${h.priority}, weight ${h.weight}: ${where}`);
@@ -136,7 +138,7 @@ export function formatLastLine(r: ActivationResult): string {
 /** The whole text report. */
 export function formatText(r: ActivationResult, requestsPerConnection: number, verbose: boolean): string {
   const blocks = r.connections.map((c) => formatConnection(c, requestsPerConnection, verbose)).filter((b) => b !== '');
-  const found = verbose && r.discovery && r.discovery.hosts.length > 0 ? [formatDiscovery(r.discovery)] : [];
+  const found = verbose && r.discovery ? [formatDiscovery(r.discovery)] : [];
   return [...found, ...blocks, formatLastLine(r)].join('\n\n');
 }
 

@@ -181,6 +181,9 @@ describe('discovery', () => {
       '  2.  live.kms.test:11688              priority 10, weight 60: no address from this server (the system resolves the name)',
     ]);
     expect(formatDiscovery({ ...discovery, serverFrom: '/etc/resolv.conf' })).toMatch(/^DNS: _vlmcs._tcp.kms.test SRV at 127.0.0.1:5353 \(from \/etc\/resolv.conf\)/);
+    expect(formatDiscovery({ ...discovery, hosts: [], attempts: [], serverFrom: '/etc/resolv.conf' })).toBe(
+      'DNS: _vlmcs._tcp.kms.test SRV at 127.0.0.1:5353 (from /etc/resolv.conf): no host',
+    );
     expect(formatTrying({ kind: 'trying', host: discovery.hosts[1]!, address: 'live.kms.test', index: 2, of: 2 })).toBe('Host 2 of 2: live.kms.test:11688 at live.kms.test');
     expect(formatText(found, 1, true).startsWith(formatDiscovery(discovery))).toBe(true);
     expect(formatText(found, 1, false).startsWith('DNS:')).toBe(false);

@@ -38,6 +38,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (result.suggestions && result.suggestions.length > 0) {
     process.stdout.write(`Close matches:\n${result.suggestions.map((s) => `  ${s}`).join('\n')}\n\n`);
   }
+  // A failed lookup sent no 'resolved' event: say which server was asked.
+  if (output.verbose && result.discovery && result.discovery.hosts.length === 0) process.stdout.write(`${formatDiscovery(result.discovery)}\n\n`);
   // The last line goes to stdout with the report it summarises, failure or not.
   process.stdout.write(`${formatLastLine(result)}\n`);
   return result.exitCode;
