@@ -28,10 +28,17 @@ export function machineInfo(): MachineInfo {
 export const describeMachine = (m: MachineInfo): string =>
   `${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, ${m.kernel} (load average ${m.loadAverage} at start)`;
 
-/** The commit the workspace is at (short hash), or "unknown" outside git. */
+/**
+ * The commit the workspace is at (short hash), with "+N uncommitted" when tracked
+ * files under apps/ or libs/ differ from it (what a started host was built from);
+ * "unknown" outside git.
+ */
 export function gitCommit(cwd: string): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
-    return execFileSync('git', ['rev-parse', '--short=10', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = git('rev-parse', '--short=10', 'HEAD').trim();
+    const changed = git('status', '--porcelain', '--untracked-files=no', '--', 'apps', 'libs').split('\n').filter((l) => l.trim() !== '').length;
+    return changed > 0 ? `${head} +${changed} uncommitted` : head;
   } catch {
     return 'unknown';
   }

@@ -42,6 +42,8 @@ export interface ProcessProfile {
   readonly functions: readonly ProfileRow[];
   /** Inclusive time of the frames that mark the hot path's stages. */
   readonly stages: readonly ProfileRow[];
+  /** Inclusive time of the workspace's own functions (libs/, apps/): which of our code the time is under. */
+  readonly workspace: readonly ProfileRow[];
 }
 
 export interface ProfileSummary {
@@ -149,6 +151,7 @@ export function summarizeProfile(
   const areas = new Map<string, number>();
   const fns = new Map<string, number>();
   const stages = new Map<string, number>();
+  const workspace = new Map<string, number>();
   for (const [id, us] of selfUs) {
     const cf = byId.get(id)!.callFrame;
     if (cf.functionName === '(idle)') {
@@ -164,11 +167,15 @@ export function summarizeProfile(
     fns.set(fn, (fns.get(fn) ?? 0) + us);
     // Inclusive stage time: charge each stage once per sample, at its outermost frame.
     const hit = new Set<string>();
+    const ours = new Set<string>();
     for (let p: number | undefined = id; p !== undefined; p = parent.get(p)) {
       const { functionName: name, url } = byId.get(p)!.callFrame;
       for (const [re, stage, urlRe] of STAGES) if (re.test(name) && (urlRe === undefined || urlRe.test(url))) hit.add(stage);
+      const at = url === '' ? '' : locationOf(p);
+      if (/^(libs|apps)\//.test(at)) ours.add(`${name || '(anonymous)'} ${at}`);
     }
     for (const s of hit) stages.set(s, (stages.get(s) ?? 0) + us);
+    for (const w of ours) workspace.set(w, (workspace.get(w) ?? 0) + us);
   }
   return {
     process: meta.process,
@@ -178,6 +185,7 @@ export function summarizeProfile(
     categories: rows(areas, busy, 20),
     functions: rows(fns, busy, 25),
     stages: rows(stages, busy, STAGES.length),
+    workspace: rows(workspace, busy, 20),
   };
 }
 
@@ -211,6 +219,8 @@ export function formatProfileSummary(s: ProfileSummary): string {
     for (const r of p.categories) out.push(`    ${r.percent.toFixed(1).padStart(5)}%  ${r.name}`);
     out.push('  stages (inclusive):');
     for (const r of p.stages) out.push(`    ${r.percent.toFixed(1).padStart(5)}%  ${r.name}`);
+    out.push('  workspace functions (inclusive):');
+    for (const r of p.workspace) out.push(`    ${r.percent.toFixed(1).padStart(5)}%  ${r.name}`);
     out.push('  hottest functions (self time):');
     for (const r of p.functions) out.push(`    ${r.percent.toFixed(1).padStart(5)}%  ${r.name}`);
   }

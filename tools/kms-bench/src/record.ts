@@ -99,7 +99,7 @@ export async function recordReport(report: BenchReport | HeldReport, docsDir = j
   if ('mode' in report) {
     block = heldBlock(report);
   } else {
-    const name = `${report.scenario}-${stamp(report.startedAt)}-${report.commit}.svg`;
+    const name = `${report.scenario}-${stamp(report.startedAt)}-${report.commit.split(' ')[0]}.svg`;
     mkdirSync(join(docsDir, 'benchmarks'), { recursive: true });
     const svg = renderSweepSvg({
       title: `kms-bench ${report.scenario}: activations/s and p99 latency`,

@@ -30,7 +30,7 @@ export function niceScale(max: number, ticks = 5): { readonly max: number; reado
 }
 
 const label = (v: number): string => {
-  if (v >= 1000 && v % 1000 === 0) return `${v / 1000}k`;
+  if (v >= 1000) return `${Number((v / 1000).toFixed(2))}k`;
   return Number.isInteger(v) ? String(v) : v.toFixed(v < 1 ? 2 : 1);
 };
 

@@ -42,6 +42,7 @@ describe('renderSweepSvg', () => {
     expect(svg).toContain('activations/s');
     expect(svg).toContain('p99 latency (ms)');
     expect(svg).toContain('>5k<');
+    expect(renderSweepSvg({ title: 't', points: [{ concurrency: 1, rate: 1400, p99Ms: 1 }] })).toContain('>1.5k<');
   });
 
   it('copes with a single point and with no points', () => {
