@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import { connect, type JetStreamClient, type NatsConnection, type PubAck } from 'nats';
-import type { Tracer } from '@opentelemetry/api';
+import { context, type Tracer } from '@opentelemetry/api';
 import { ConfigError, type Env, type ListenAddress, type Logger } from '@kmsgrid/config';
 import { ACTIVATION_RPCS } from '@kmsgrid/contracts';
 import {
@@ -19,7 +19,7 @@ import { createIngressServer, type IngressServer } from '@kmsgrid/ingress-server
 import { createLedgerService, serveLedger, type LedgerService } from '@kmsgrid/ledger-service';
 import { parsePolicyConfig } from '@kmsgrid/policy-domain';
 import { startPolicyRuntime, type PolicyRuntime } from '@kmsgrid/policy-service';
-import { getTracer } from '@kmsgrid/telemetry';
+import { extractTraceContext, getTracer } from '@kmsgrid/telemetry';
 import { createInProcessTransport, createNatsTransport, createRpcClient, type Transport } from '@kmsgrid/transport';
 import { startAdminApi } from './admin.js';
 import { readConfig, type KmsgridConfig } from './config.js';
@@ -216,7 +216,9 @@ function inProcessPublisher(transport: Transport): Pick<JetStreamClient, 'publis
     publish: async (subject, payload, opts) => {
       const headers: Record<string, string> = {};
       for (const k of opts?.headers?.keys() ?? []) headers[k] = opts!.headers!.get(k);
-      transport.publish(subject, payload instanceof Uint8Array ? payload : new TextEncoder().encode(String(payload ?? '')), { headers });
+      const data = payload instanceof Uint8Array ? payload : new TextEncoder().encode(String(payload ?? ''));
+      // The transport writes trace headers from the active context: continue the event's own trace.
+      context.with(extractTraceContext(headers), () => transport.publish(subject, data, { headers }));
       return { stream: 'in-process', seq: ++seq, duplicate: false, domain: '' } as PubAck;
     },
   };

@@ -101,7 +101,7 @@ describe('one activation, one trace', () => {
   // through transport.publish, which replaces the event's traceparent header
   // with the (empty) active context (apps/kmsgrid/src/kmsgrid.ts
   // inProcessPublisher), so in-process event consumers start a new trace.
-  it.fails('the event relayed for the activation continues its trace', async () => {
+  it('the event relayed for the activation continues its trace', async () => {
     const m = machines('Windows 7 Enterprise', 1, 'traced-event')[0] as Machine;
     const { trace } = await traceOf(m);
     const deadline = Date.now() + 5_000;

@@ -45,10 +45,21 @@ export async function migrateToLatest(db: AnyKysely, opts: { schema?: string } =
   const schema = opts.schema ?? DEFAULT_SCHEMA;
   assertSchemaName(schema);
   const migrator = new Migrator({ db, provider: schemaProvider(schema), migrationTableSchema: schema });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // kysely's migrator lists every table of the database to find its own; a schema dropped
+  // by someone else during that read (3F000 / 42P01) fails it spuriously, so try again.
+  for (let attempt = 1; error !== undefined && isConcurrentDrop(error) && attempt <= 5; attempt++) {
+    await new Promise((r) => setTimeout(r, 50 * attempt));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'migration bookkeeping';
     throw new EventStoreError('ES_STORAGE', `migrating schema ${schema} failed at ${failed}`, { cause: error });
   }
   return results ?? [];
 }
+
+const isConcurrentDrop = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '3F000' || code === '42P01';
+};
