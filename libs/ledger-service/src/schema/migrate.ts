@@ -43,10 +43,19 @@ export async function migrateLedger(db: Kysely<unknown>, opts: { schema: string 
     migrationLockTableName: LEDGER_MIGRATION_LOCK_TABLE,
     migrationTableSchema: opts.schema,
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's bookkeeping introspects every schema of the database; a schema
+  // dropped meanwhile by someone else (tests sharing a database) fails it with
+  // 3F000 before any migration ran. Nothing was applied, so trying again is safe.
+  for (let attempt = 1; attempt < 3 && results === undefined && pgCode(error) === '3F000'; attempt++) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'migration bookkeeping';
     throw new LedgerServiceError('KMSG_ERR_LEDGER_MIGRATION_FAILED', `schema ${opts.schema}, migration ${failed}`, { cause: error });
   }
   return results ?? [];
 }
+
+const pgCode = (e: unknown): string | undefined =>
+  e !== null && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;

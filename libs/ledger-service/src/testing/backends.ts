@@ -78,7 +78,15 @@ export class LedgerTestEnv {
   async freshSchema(): Promise<{ schema: string; store: EventStore<unknown> }> {
     const schema = `ledger_test_${this.tag}_${this.schemas.length}`;
     this.schemas.push(schema);
-    await migrateToLatest(this.db, { schema });
+    // Retried: kysely's migration bookkeeping can trip over schemas other test files drop meanwhile (3F000).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await migrateToLatest(this.db, { schema });
+        break;
+      } catch (err) {
+        if (attempt >= 3) throw err;
+      }
+    }
     await migrateLedger(this.db, { schema });
     return { schema, store: createEventStore(this.db, { schema }) };
   }

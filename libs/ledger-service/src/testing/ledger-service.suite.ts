@@ -196,6 +196,31 @@ export function ledgerServiceSuite(makeBackend: () => Promise<TestBackend>): voi
       expect(await countEvents(env.db, store.schema)).toBe(400);
     });
 
+    it('maxSize splits a burst, maxDelayMs gathers a trickle, maxPending refuses beyond it', async () => {
+      const { store } = await env.freshSchema();
+      const ledger = env.service(store, { batch: { maxSize: 50, maxDelayMs: 300 } });
+      await ledger.start();
+      const burst = await Promise.all(Array.from({ length: 120 }, (_, i) => ledger.record(recordRequest({ cmid: guid(i), nPolicy: 1000 }))));
+      expect(burst.map((r) => r.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+      expect(ledger.stats()).toMatchObject({ batches: 3, recorded: 120, pending: 0 });
+      const trickle: Promise<{ count: number }>[] = [];
+      for (let i = 0; i < 5; i++) {
+        trickle.push(ledger.record(recordRequest({ cmid: guid(500 + i) })));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect((await Promise.all(trickle)).map((r) => r.count)).toEqual([121, 122, 123, 124, 125]);
+      expect(ledger.stats().batches).toBe(4);
+      await ledger.stop();
+
+      const small = env.service(store, { batch: { maxPending: 10 } });
+      await small.start();
+      const results = await Promise.allSettled(Array.from({ length: 15 }, (_, i) => small.record(recordRequest({ cmid: guid(1000 + i), nPolicy: 1000 }))));
+      expect(results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as LedgerServiceError).code))).toEqual([
+        ...Array(10).fill('ok'),
+        ...Array(5).fill('KMSG_ERR_LEDGER_OVERLOADED'),
+      ]);
+    });
+
     it('a failed commit rejects its whole batch; the service reloads and counts exactly', async () => {
       let failNext = false;
       const { schema, store } = await env.freshSchema();
