@@ -21,6 +21,9 @@ export function createPostgresDb<DB>(opts: PostgresDbOptions): { db: Kysely<DB>;
   // With one connection, keep it: idle reconnects would race pglite-socket's connection limit.
   const pool = new pg.Pool({ connectionString: opts.connectionString, max, idleTimeoutMillis: max === 1 ? 0 : 10_000 });
   pool.on('error', (err) => opts.onIdleError?.(err));
+  // A connection killed while checked out emits 'error' on its client; without a listener that
+  // would crash the process. The query in flight fails on its own and the pool drops the client.
+  pool.on('connect', (client) => client.on('error', (err) => opts.onIdleError?.(err)));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool, close: () => db.destroy() };
 }

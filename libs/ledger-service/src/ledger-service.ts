@@ -393,16 +393,19 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
       for (const d of decided) succeed(d);
       return;
     }
+    // The commit belongs to the first request's trace (so a lone activation is one trace down
+    // to Postgres) and is linked both ways with every request of the batch.
     const links: Link[] = decided.map((d) => ({ context: d.item.span.spanContext() }));
+    const parent = trace.setSpan(ROOT_CONTEXT, decided[0]!.item.span);
     const batchSpan = tracer.startSpan(
       SPAN.eventAppend,
-      { kind: SpanKind.INTERNAL, root: true, links, attributes: { [LEDGER_ATTR.batchSize]: decided.length, [LEDGER_ATTR.batchEvents]: eventCount } },
-      ROOT_CONTEXT,
+      { kind: SpanKind.INTERNAL, links, attributes: { [LEDGER_ATTR.batchSize]: decided.length, [LEDGER_ATTR.batchEvents]: eventCount } },
+      parent,
     );
     for (const d of decided) d.item.span.addLink({ context: batchSpan.spanContext() });
     const nextVersions = new Map<string, number>();
     try {
-      await context.with(trace.setSpan(ROOT_CONTEXT, batchSpan), () =>
+      await context.with(trace.setSpan(parent, batchSpan), () =>
         store.transaction(async (tx) => {
           const stored: StoredCountGroupEvent[] = [];
           for (const [applicationId, list] of byGroup) {

@@ -85,10 +85,8 @@ describe('one activation, one trace', () => {
     expect(trace.filter((s) => s.status.code === 2).map((s) => s.name)).toEqual([]);
   }, 60_000);
 
-  // Product gap (reported): the group-commit span is started with `root: true`
-  // (libs/ledger-service ledger-service.ts, commitBatch), so Postgres is only
-  // linked from the activation's trace, not in it.
-  it.fails('the batch commit (Postgres) is in the activation trace, a child of its ledger record span', async () => {
+  // The group commit is a child of the first request's record span (and linked with every request of its batch).
+  it('the batch commit (Postgres) is in the activation trace, a child of its ledger record span', async () => {
     const m = machines('Windows 7 Enterprise', 1, 'traced-commit')[0] as Machine;
     const { trace } = await traceOf(m);
     const record = trace.find((s) => s.name === SPAN.ledgerRecord);
@@ -97,10 +95,7 @@ describe('one activation, one trace', () => {
     expect(parentId(commit as ReadableSpan)).toBe(record && spanId(record));
   }, 60_000);
 
-  // Product gap (reported): in the all-in-one the relayed event is published
-  // through transport.publish, which replaces the event's traceparent header
-  // with the (empty) active context (apps/kmsgrid/src/kmsgrid.ts
-  // inProcessPublisher), so in-process event consumers start a new trace.
+  // In the all-in-one the relay publishes on the in-process bus inside the event's stored trace context.
   it('the event relayed for the activation continues its trace', async () => {
     const m = machines('Windows 7 Enterprise', 1, 'traced-event')[0] as Machine;
     const { trace } = await traceOf(m);
