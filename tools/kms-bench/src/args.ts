@@ -30,6 +30,8 @@ export interface BenchOptions {
   readonly connectionsHeld?: number;
   readonly profile: boolean;
   readonly build: boolean;
+  /** Build started apps from the last commit (`head`) or from the working tree. */
+  readonly source: 'head' | 'worktree';
   readonly pgAdminUrl: string;
   readonly natsUrl: string;
   /** Where --record writes (the repository's docs/ by default). */
@@ -65,7 +67,8 @@ options:
   --in-process               ingress-only inside this process (no separate host CPU)
   --connections-held N       open N bound idle connections and report the host's RSS
   --profile                  run the host with node --cpu-prof and summarize where time goes
-  --no-build                 do not rebuild the apps a scenario starts
+  --source head|worktree     build the apps a scenario starts from the last commit (default) or the working tree
+  --no-build                 with --source worktree: run the apps as built
   --pg-url URL               admin connection for the fresh database (default postgres://postgres@127.0.0.1:5432/postgres)
   --nats-url URL             NATS for split mode (default nats://127.0.0.1:4222)
   --json                     print the report as JSON
@@ -117,6 +120,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let pgAdminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
   let natsUrl = 'nats://127.0.0.1:4222';
   let docsDir: string | undefined;
+  let source: 'head' | 'worktree' = 'head';
   const flags = { json: false, record: false, postgres: false, inProcess: false, profile: false, build: true };
 
   for (let i = 0; i < argv.length; i++) {
@@ -196,6 +200,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         case '--nats-url':
           natsUrl = need();
           break;
+        case '--source': {
+          const v = need();
+          if (v !== 'head' && v !== 'worktree') throw new ArgError('--source takes head or worktree');
+          source = v;
+          break;
+        }
         case '--docs-dir':
           docsDir = need();
           break;
@@ -240,6 +250,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (flags.postgres && scenario !== 'all-in-one') return err('--postgres applies to all-in-one (split always uses Postgres)');
   if (flags.inProcess && scenario !== 'ingress-only') return err('--in-process applies to ingress-only');
   if (flags.profile && (scenario === 'target' || flags.inProcess)) return err('--profile needs a host the benchmark starts (not target or --in-process)');
+  if (!flags.build && source === 'head') return err('--no-build runs the apps as built in the working tree: add --source worktree');
   if (connectionsHeld !== undefined && flags.inProcess) return err('--connections-held needs the host in its own process (drop --in-process)');
   const protocolMix = parseMix(protocolMixText, PROTOCOL_KEYS);
   if (!protocolMix.ok) return err(`--mix: ${protocolMix.message}`);
@@ -263,6 +274,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       ...(connectionsHeld !== undefined && { connectionsHeld }),
       pgAdminUrl,
       natsUrl,
+      source,
       ...(docsDir !== undefined && { docsDir }),
       ...flags,
     },

@@ -59,7 +59,7 @@ describe('parseArgs', () => {
   it('reads every option, with or without =', () => {
     const o = run([
       'target', '127.0.0.1:1688', '--concurrency=4,16', '--duration', '3s', '--warmup=0', '--timeout', '2s', '--mix', 'v6',
-      '--products', 'office:1', '--pool', '50', '--seed', '7', '--threads', '2', '--host-pid', '10,11', '--json', '--record', '--no-build',
+      '--products', 'office:1', '--pool', '50', '--seed', '7', '--threads', '2', '--host-pid', '10,11', '--json', '--record', '--no-build', '--source', 'worktree',
     ]);
     expect(o).toMatchObject({
       scenario: 'target',
@@ -75,6 +75,7 @@ describe('parseArgs', () => {
       json: true,
       record: true,
       build: false,
+      source: 'worktree',
     });
   });
 
@@ -94,6 +95,8 @@ describe('parseArgs', () => {
     [['ingress-only', '--products', 'desktop:1'], '--products: unknown "desktop" (use client, server, office)'],
     [['ingress-only', '--pool'], '--pool needs a value'],
     [['ingress-only', '--frobnicate'], 'unknown option --frobnicate'],
+    [['all-in-one', '--no-build'], '--no-build runs the apps as built in the working tree: add --source worktree'],
+    [['all-in-one', '--source', 'tip'], '--source takes head or worktree'],
     [['split', '--postgres'], '--postgres applies to all-in-one (split always uses Postgres)'],
     [['target', '127.0.0.1:1688', '--profile'], '--profile needs a host the benchmark starts (not target or --in-process)'],
     [['ingress-only', '--in-process', '--connections-held', '5'], '--connections-held needs the host in its own process (drop --in-process)'],

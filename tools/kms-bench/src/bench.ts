@@ -65,6 +65,8 @@ export interface BenchReport {
   readonly aborted?: string;
   /** Host CPU profiles written with --profile. */
   readonly profiles?: readonly string[];
+  /** Sources the host was built from, for its source maps. */
+  readonly sourceRoot?: string;
   /** The measured windows on the monotonic clock, to cut the profiles to them. */
   readonly windows: readonly TimeWindow[];
 }
@@ -83,7 +85,13 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Starts the host a scenario names. */
 export async function startHost(options: BenchOptions, deps: BenchDeps): Promise<HostHandle> {
-  const hostOpts = { workspaceRoot: deps.workspaceRoot ?? defaultWorkspaceRoot(), profile: options.profile, build: options.build, log: deps.log };
+  const hostOpts = {
+    workspaceRoot: deps.workspaceRoot ?? defaultWorkspaceRoot(),
+    source: options.source,
+    profile: options.profile,
+    build: options.build,
+    log: deps.log,
+  };
   switch (options.scenario) {
     case 'ingress-only':
       if (options.inProcess) return startIngressInProcess();
@@ -101,6 +109,9 @@ export async function startHost(options: BenchOptions, deps: BenchDeps): Promise
     }
   }
 }
+
+/** True when everything measured was built from the last commit (ingress-only runs this tool's own code). */
+export const builtFromHead = (o: BenchOptions): boolean => o.source === 'head' && (o.scenario === 'all-in-one' || o.scenario === 'split');
 
 export const workloadSpec = (o: BenchOptions): WorkloadSpec => ({ protocolMix: o.protocolMix, productMix: o.productMix, poolSize: o.pool, seed: o.seed });
 
@@ -207,7 +218,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
     scenario: options.scenario,
     startedAt,
     machine,
-    commit: gitCommit(deps.workspaceRoot ?? defaultWorkspaceRoot()),
+    commit: gitCommit(deps.workspaceRoot ?? defaultWorkspaceRoot(), builtFromHead(options)),
     command: deps.command,
     host: {
       description: host.description + (extraSeen.length ? `; host CPU includes its ${extraSeen.length} Postgres backend process(es)` : ''),
@@ -227,6 +238,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
     },
     levels,
     windows,
+    ...(host.sourceRoot !== undefined && { sourceRoot: host.sourceRoot }),
     ...(aborted !== undefined && { aborted }),
     ...(profiles.length > 0 && { profiles }),
   };

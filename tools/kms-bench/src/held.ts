@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { RpcClientConnection } from '@kmsgrid/kms-protocol';
 import { ERROR_KINDS, socketErrorKind, type ErrorKind, type Target } from './activation.js';
 import type { BenchOptions, Scenario } from './args.js';
-import { startHost, type BenchDeps } from './bench.js';
+import { builtFromHead, startHost, type BenchDeps } from './bench.js';
 import { defaultWorkspaceRoot } from './hosts.js';
 import { emptyErrors } from './load.js';
 import { describeMachine, gitCommit, machineInfo, type MachineInfo } from './machine.js';
@@ -124,7 +124,7 @@ export async function runHeld(options: BenchOptions, deps: BenchDeps): Promise<H
     scenario: options.scenario,
     startedAt,
     machine,
-    commit: gitCommit(deps.workspaceRoot ?? defaultWorkspaceRoot()),
+    commit: gitCommit(deps.workspaceRoot ?? defaultWorkspaceRoot(), builtFromHead(options)),
     command: deps.command,
     host: { description: host.description, pids },
     requested,

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,8 @@ export interface HostHandle {
   stop(): Promise<void>;
   /** CPU profiles the host wrote (with `profile`), available after stop. */
   profiles(): string[];
+  /** Root of the sources the host was built from (to resolve its source maps). */
+  readonly sourceRoot?: string;
   /**
    * Processes outside the host's tree that work only for it (the Postgres backends
    * of its fresh database); read again before each level, as pools grow.
@@ -29,6 +31,12 @@ export interface HostHandle {
 
 export interface HostOptions {
   readonly workspaceRoot: string;
+  /**
+   * `head`: build the apps from the last commit (git archive into a temporary
+   * directory), so figures belong to a commit and not to whatever others have
+   * half-edited in the working tree; `worktree`: build them in place.
+   */
+  readonly source: 'head' | 'worktree';
   /** Start the host processes with node --cpu-prof. */
   readonly profile: boolean;
   readonly build: boolean;
@@ -153,9 +161,36 @@ function buildApps(root: string, names: readonly string[]): Promise<void> {
   });
 }
 
+const run = (cmd: string, args: readonly string[], cwd: string): Promise<void> =>
+  new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, maxBuffer: 64 * 2 ** 20 }, (err, _out, stderr) => (err ? reject(new Error(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`)) : resolve()));
+  });
+
+/** Where the apps a scenario starts are built and run from. */
+async function prepareApps(opts: HostOptions, names: readonly string[], dir: string): Promise<string> {
+  if (opts.source === 'worktree') {
+    if (opts.build) await buildApps(opts.workspaceRoot, names);
+    return opts.workspaceRoot;
+  }
+  const root = join(dir, 'src');
+  mkdirSync(root);
+  const tar = join(dir, 'head.tar');
+  await run('git', ['archive', '--format=tar', '-o', tar, 'HEAD', 'apps', 'libs', 'tools/build', 'tsconfig.base.json', 'package.json'], opts.workspaceRoot);
+  await run('tar', ['-xf', tar, '-C', root], dir);
+  rmSync(tar);
+  symlinkSync(join(opts.workspaceRoot, 'node_modules'), join(root, 'node_modules'));
+  await buildApps(root, names);
+  return root;
+}
+
+/** Removes a scenario's temporary directory, keeping logs and profiles when asked. */
+function cleanDir(dir: string, keep: boolean): void {
+  rmSync(join(dir, keep ? 'data' : ''), { recursive: true, force: true });
+}
+
 function requireBundle(root: string, app: string): string {
   const file = join(root, 'dist/apps', app, 'main.js');
-  if (!existsSync(file)) throw new Error(`${file} is missing: build it (npm run build) or drop --no-build`);
+  if (!existsSync(file)) throw new Error(`${file} is missing: does apps/${app} exist at this commit? (or build it: npm run build)`);
   return file;
 }
 
@@ -200,7 +235,10 @@ export async function startIngressChild(opts: HostOptions, entry: string): Promi
     target,
     pids: [child.proc.pid!],
     inProcess: false,
-    stop: () => stopChild(child),
+    async stop() {
+      await stopChild(child);
+      cleanDir(dir, opts.profile);
+    },
     profiles: () => listProfiles(dir),
     extraPids: async () => [],
   };
@@ -250,9 +288,9 @@ async function freshDatabase(adminUrl: string): Promise<{ url: string; drop: () 
  * data directory (embedded PGlite), or a fresh database on `postgresAdminUrl`.
  */
 export async function startAllInOne(opts: HostOptions, postgresAdminUrl: string | undefined): Promise<HostHandle> {
-  if (opts.build) await buildApps(opts.workspaceRoot, ['kmsgrid']);
-  const script = requireBundle(opts.workspaceRoot, 'kmsgrid');
   const dir = mkdtempSync(join(tmpdir(), 'kms-bench-'));
+  const root = await prepareApps(opts, ['kmsgrid'], dir);
+  const script = requireBundle(root, 'kmsgrid');
   const db = postgresAdminUrl === undefined ? undefined : await freshDatabase(postgresAdminUrl);
   const [port, httpPort] = [await freePort(), await freePort()];
   const target = { host: '127.0.0.1', port };
@@ -281,9 +319,10 @@ export async function startAllInOne(opts: HostOptions, postgresAdminUrl: string 
     inProcess: false,
     async stop() {
       await cleanup();
-      rmSync(join(dir, 'data'), { recursive: true, force: true });
+      cleanDir(dir, opts.profile);
     },
     profiles: () => listProfiles(dir),
+    sourceRoot: root,
     extraPids: async () => (db ? db.backends() : []),
   };
 }
@@ -293,9 +332,9 @@ export const SPLIT_APPS = ['cmid-ledger', 'activation-policy', 'kms-ingress'] as
 
 /** Split mode: ledger, policy and ingress as separate processes over NATS and a fresh Postgres database. */
 export async function startSplit(opts: HostOptions, postgresAdminUrl: string, natsUrl: string): Promise<HostHandle> {
-  if (opts.build) await buildApps(opts.workspaceRoot, [...SPLIT_APPS]);
-  const scripts = SPLIT_APPS.map((app) => requireBundle(opts.workspaceRoot, app));
   const dir = mkdtempSync(join(tmpdir(), 'kms-bench-'));
+  const root = await prepareApps(opts, SPLIT_APPS, dir);
+  const scripts = SPLIT_APPS.map((app) => requireBundle(root, app));
   const db = await freshDatabase(postgresAdminUrl);
   const port = await freePort();
   const target = { host: '127.0.0.1', port };
@@ -328,8 +367,12 @@ export async function startSplit(opts: HostOptions, postgresAdminUrl: string, na
     target,
     pids: children.map((c) => c.proc.pid!),
     inProcess: false,
-    stop: cleanup,
+    async stop() {
+      await cleanup();
+      cleanDir(dir, opts.profile);
+    },
     profiles: () => listProfiles(dir),
+    sourceRoot: root,
     extraPids: () => db.backends(),
   };
 }

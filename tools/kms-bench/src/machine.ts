@@ -30,15 +30,16 @@ export const describeMachine = (m: MachineInfo): string =>
 
 /**
  * The commit the workspace is at (short hash), with "+N uncommitted" when tracked
- * files under apps/ or libs/ differ from it (what a started host was built from);
- * "unknown" outside git.
+ * files under apps/ or libs/ differ from it (unless `head`: the host was built
+ * from the commit itself); "unknown" outside git.
  */
-export function gitCommit(cwd: string): string {
+export function gitCommit(cwd: string, head = false): string {
   const git = (...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   try {
-    const head = git('rev-parse', '--short=10', 'HEAD').trim();
+    const commit = git('rev-parse', '--short=10', 'HEAD').trim();
+    if (head) return commit;
     const changed = git('status', '--porcelain', '--untracked-files=no', '--', 'apps', 'libs').split('\n').filter((l) => l.trim() !== '').length;
-    return changed > 0 ? `${head} +${changed} uncommitted` : head;
+    return changed > 0 ? `${commit} +${changed} uncommitted` : commit;
   } catch {
     return 'unknown';
   }

@@ -48,7 +48,7 @@ async function cliMain(argv: readonly string[]): Promise<number> {
     return held.aborted ? 1 : 0;
   }
   const report = await runBench(options, deps);
-  const profile = report.profiles ? summarizeProfiles(report.profiles, report.windows) : undefined;
+  const profile = report.profiles ? summarizeProfiles(report.profiles, report.windows, report.sourceRoot) : undefined;
   const full = profile ? { ...report, profile } : report;
   console.log(options.json ? JSON.stringify(full, null, 2) : formatReport(report) + (profile ? `\n\n${formatProfileSummary(profile)}` : ''));
   if (options.record) log(`recorded in ${await recordReport(full, options.docsDir)}`);
