@@ -45,6 +45,8 @@ export interface LevelReport {
 export interface BenchReport {
   readonly tool: 'kms-bench';
   readonly scenario: Scenario;
+  /** The scenario with its storage, for headings: "all-in-one on PGlite". */
+  readonly label: string;
   readonly startedAt: string;
   readonly machine: MachineInfo;
   readonly commit: string;
@@ -109,6 +111,10 @@ export async function startHost(options: BenchOptions, deps: BenchDeps): Promise
     }
   }
 }
+
+/** "all-in-one on PGlite", "all-in-one on Postgres", "split", ... */
+export const scenarioLabel = (o: BenchOptions): string =>
+  o.scenario === 'all-in-one' ? `all-in-one on ${o.postgres ? 'Postgres' : 'PGlite'}` : o.scenario;
 
 /** True when everything measured was built from the last commit (ingress-only runs this tool's own code). */
 export const builtFromHead = (o: BenchOptions): boolean => o.source === 'head' && (o.scenario === 'all-in-one' || o.scenario === 'split');
@@ -216,6 +222,7 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
   return {
     tool: 'kms-bench',
     scenario: options.scenario,
+    label: scenarioLabel(options),
     startedAt,
     machine,
     commit: gitCommit(deps.workspaceRoot ?? defaultWorkspaceRoot(), builtFromHead(options)),

@@ -49,7 +49,7 @@ const stamp = (iso: string) => iso.replace(/[-:]/g, '').replace(/\.\d+Z$/, '').r
 export function sweepBlock(r: BenchReport, plotPath: string): string {
   const date = r.startedAt.replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
   const out = [
-    `### ${r.scenario}, ${date}, commit ${r.commit}`,
+    `### ${r.label}, ${date}, commit ${r.commit}`,
     '',
     `- Machine: ${describeMachine(r.machine)}`,
     `- Command: \`${r.command}\``,
@@ -68,7 +68,7 @@ export function sweepBlock(r: BenchReport, plotPath: string): string {
     );
   }
   if (r.aborted) out.push('', `Aborted: ${r.aborted}`);
-  out.push('', `![${r.scenario}: activations/s and p99 against concurrency](${plotPath})`);
+  out.push('', `![${r.label}: activations/s and p99 against concurrency](${plotPath})`);
   return out.join('\n');
 }
 
@@ -102,7 +102,7 @@ export async function recordReport(report: BenchReport | HeldReport, docsDir = j
     const name = `${report.scenario}-${stamp(report.startedAt)}-${report.commit.split(' ')[0]}.svg`;
     mkdirSync(join(docsDir, 'benchmarks'), { recursive: true });
     const svg = renderSweepSvg({
-      title: `kms-bench ${report.scenario}: activations/s and p99 latency`,
+      title: `kms-bench ${report.label}: activations/s and p99 latency`,
       subtitle: `${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}, commit ${report.commit}`,
       points: report.levels.map((l) => ({ concurrency: l.concurrency, rate: l.rate, p99Ms: l.latencyMs.p99 })),
     });

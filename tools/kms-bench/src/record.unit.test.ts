@@ -33,6 +33,7 @@ describe('sweepBlock', () => {
   const report: BenchReport = {
     tool: 'kms-bench',
     scenario: 'all-in-one',
+    label: 'all-in-one on PGlite',
     startedAt: '2026-01-02T03:04:05.678Z',
     machine: { cpuModel: 'Xeon', cores: 2, node: 'v20.20.2', kernel: 'Linux 6.1', memoryGb: 24, loadAverage: 0.5 },
     commit: 'abc1234567',
@@ -63,10 +64,10 @@ describe('sweepBlock', () => {
 
   it('names machine, commit and command and links the plot from the table', () => {
     const block = sweepBlock(report, 'benchmarks/x.svg');
-    expect(block).toContain('### all-in-one, 2026-01-02 03:04 UTC, commit abc1234567');
+    expect(block).toContain('### all-in-one on PGlite, 2026-01-02 03:04 UTC, commit abc1234567');
     expect(block).toContain('Xeon, 2 cores');
     expect(block).toContain('`npm run bench -- all-in-one --record`');
     expect(block).toContain('| 64 | 4100 | 10.50 | 20.00 | 31.25 | 210.4 | 150.0 | 180 | timeout 2 | [svg](benchmarks/x.svg) |');
-    expect(block).toContain('![all-in-one: activations/s and p99 against concurrency](benchmarks/x.svg)');
+    expect(block).toContain('![all-in-one on PGlite: activations/s and p99 against concurrency](benchmarks/x.svg)');
   });
 });

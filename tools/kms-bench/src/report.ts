@@ -30,7 +30,7 @@ function table(rows: string[][]): string {
 /** The human-readable report. */
 export function formatReport(r: BenchReport): string {
   const lines = [
-    `kms-bench ${r.scenario}, ${r.startedAt}, commit ${r.commit}`,
+    `kms-bench ${r.label}, ${r.startedAt}, commit ${r.commit}`,
     `machine: ${describeMachine(r.machine)}`,
     `command: ${r.command}`,
     `host: ${r.host.description}`,
