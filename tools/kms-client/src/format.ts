@@ -70,6 +70,15 @@ export function formatRequest(r: RequestOutcome, total: number, verbose: boolean
     out.push(line('Client machine ID', s.cmid));
     out.push(line('Client time', utc(s.clientTime)));
     out.push(line('Current count', String(s.count)));
+    // vlmcs stops at the count; a Windows client compares it with its N-policy (kms-facts section 1).
+    out.push(
+      line(
+        'Client would activate',
+        s.count >= r.request.nPolicy
+          ? `yes (count ${s.count} >= N-policy ${r.request.nPolicy})`
+          : `no: count ${s.count} < N-policy ${r.request.nPolicy} (Windows reports 0xC004F038 and retries after the activation interval)`,
+      ),
+    );
     out.push(line('Activation interval', minutes(s.activationInterval)));
     out.push(line('Renewal interval', minutes(s.renewalInterval)));
   }

@@ -89,6 +89,13 @@ const ok: ActivationResult = {
 };
 
 describe('formatRequest', () => {
+  it('says when the count is below the product N-policy, as a Windows client would judge it', () => {
+    const low = { ...request, response: { ...request.response!, count: 3 } };
+    expect(formatRequest(low, 1, false)).toContain(
+      'Client would activate       : no: count 3 < N-policy 25 (Windows reports 0xC004F038 and retries after the activation interval)',
+    );
+  });
+
   it('prints the response like vlmcs -v, with the checks', () => {
     expect(formatRequest(request, 2, false)).toBe(
       [
@@ -100,6 +107,7 @@ describe('formatRequest', () => {
         '  Client machine ID           : 6f0f6a3c-1111-4aaa-8bbb-000000000006',
         '  Client time                 : 2026-11-27 22:55:55 UTC',
         '  Current count               : 50',
+        '  Client would activate       : yes (count 50 >= N-policy 25)',
         '  Activation interval         : 120 min (2 h)',
         '  Renewal interval            : 10080 min (7 days)',
         '  Checks                      : all 2 passed (hmac, cmid)',
