@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { RpcClientConnection } from '@kmsgrid/kms-protocol';
 import { ERROR_KINDS, socketErrorKind, type ErrorKind, type Target } from './activation.js';
 import type { BenchOptions, Scenario } from './args.js';
-import { builtFromHead, startHost, type BenchDeps } from './bench.js';
+import { builtFromHead, scenarioLabel, startHost, type BenchDeps } from './bench.js';
 import { defaultWorkspaceRoot } from './hosts.js';
 import { emptyErrors } from './load.js';
 import { describeMachine, gitCommit, machineInfo, type MachineInfo } from './machine.js';
@@ -13,6 +13,7 @@ export interface HeldReport {
   readonly tool: 'kms-bench';
   readonly mode: 'connections-held';
   readonly scenario: Scenario;
+  readonly label: string;
   readonly startedAt: string;
   readonly machine: MachineInfo;
   readonly commit: string;
@@ -122,6 +123,7 @@ export async function runHeld(options: BenchOptions, deps: BenchDeps): Promise<H
     tool: 'kms-bench',
     mode: 'connections-held',
     scenario: options.scenario,
+    label: scenarioLabel(options),
     startedAt,
     machine,
     commit: gitCommit(deps.workspaceRoot ?? defaultWorkspaceRoot(), builtFromHead(options)),
@@ -143,7 +145,7 @@ export function formatHeld(r: HeldReport): string {
   const errs = ERROR_KINDS.filter((k) => r.errors[k] > 0).map((k) => `${k} ${r.errors[k]}`);
   const mb = (n: number | undefined) => (n === undefined ? '-' : `${n} MB`);
   return [
-    `kms-bench ${r.scenario} --connections-held ${r.requested}, ${r.startedAt}, commit ${r.commit}`,
+    `kms-bench ${r.label} --connections-held ${r.requested}, ${r.startedAt}, commit ${r.commit}`,
     `machine: ${describeMachine(r.machine)}`,
     `command: ${r.command}`,
     `host: ${r.host.description}`,

@@ -75,7 +75,7 @@ export function sweepBlock(r: BenchReport, plotPath: string): string {
 export function heldBlock(r: HeldReport): string {
   const date = r.startedAt.replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
   return [
-    `### ${r.scenario}, ${r.requested} connections held, ${date}, commit ${r.commit}`,
+    `### ${r.label}, ${r.requested} connections held, ${date}, commit ${r.commit}`,
     '',
     `- Machine: ${describeMachine(r.machine)}`,
     `- Command: \`${r.command}\``,
