@@ -37,7 +37,7 @@ class NaiveLedger {
 describe('CountGroup property: reported count = min(distinct CMIDs in the 30-day window, 2 x max N)', () => {
   it('holds for random request sequences over two applications, with re-deliveries; replay and restore agree', () => {
     fc.assert(
-      fc.property(fc.array(step, { minLength: 1, maxLength: 120 }), (steps) => {
+      fc.property(fc.array(step, { minLength: 1, maxLength: 150, size: 'max' }), (steps) => {
         const apps = [APPLICATIONS.windows, APPLICATIONS.office2013] as const;
         const states: CountGroupState[] = [initialState(), initialState()];
         const naive = [new NaiveLedger(), new NaiveLedger()];
@@ -77,7 +77,7 @@ describe('CountGroup property: reported count = min(distinct CMIDs in the 30-day
           expect(snapshot(restore(live))).toEqual(live);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });

@@ -42,8 +42,11 @@ export function snapshot(state: CountGroupState): CountGroupSnapshot {
   return { applicationId: state.applicationId, highestNPolicy: state.highestNPolicy, clock: new Date(state.clock), active, recentRequests };
 }
 
+const inTimeOrder = (xs: readonly { t: number }[]): boolean => xs.every((x, i) => i === 0 || (xs[i - 1] as { t: number }).t <= x.t);
+
 /**
- * Rebuilds a state from a snapshot in O(n log n) (it sorts by time).
+ * Rebuilds a state from a snapshot: O(n) when the rows come in time order
+ * (`ORDER BY last_counted_at`), O(n log n) otherwise (it sorts them).
  *
  * @example const state = restore({ applicationId, highestNPolicy: row.highest_n_policy, active: rows.map(cmidRowToActiveCmid) });
  */
@@ -52,12 +55,14 @@ export function restore(s: CountGroupSnapshot): CountGroupState {
   if (s.applicationId === null) return state;
   state.applicationId = s.applicationId;
   state.highestNPolicy = s.highestNPolicy;
-  const active = s.active.map((a) => ({ cmid: a.cmid, t: a.lastSeenAt.getTime() })).sort((a, b) => a.t - b.t);
+  const active = s.active.map((a) => ({ cmid: a.cmid, t: a.lastSeenAt.getTime() }));
+  if (!inTimeOrder(active)) active.sort((a, b) => a.t - b.t);
   const latest = active.length > 0 ? (active[active.length - 1] as { t: number }).t : Number.NEGATIVE_INFINITY;
   state.clock = Math.max(s.clock?.getTime() ?? Number.NEGATIVE_INFINITY, latest);
   const cutoff = state.clock - COUNT_WINDOW_MS;
   for (const a of active) if (a.t > cutoff) state.window.touch(a.cmid, a.t);
-  const recent = (s.recentRequests ?? []).map((r) => ({ ...r, t: r.at.getTime() })).sort((a, b) => a.t - b.t);
+  const recent = (s.recentRequests ?? []).map((r) => ({ ...r, t: r.at.getTime() }));
+  if (!inTimeOrder(recent)) recent.sort((a, b) => a.t - b.t);
   const dedupCutoff = state.clock - REQUEST_DEDUP_WINDOW_MS;
   for (const r of recent) if (r.t > dedupCutoff) state.recent.add(r.requestId, r.t, { count: r.count, newClient: r.newClient });
   return state;

@@ -1,8 +1,10 @@
 import { LedgerDomainError } from './errors.js';
 
-const MIN_CAPACITY = 1024;
-const EMPTY = -1;
-const DELETED = -2;
+const MIN_SLOTS = 2048;
+/** Rebuild when live + deleted slots exceed this share of the table… */
+const MAX_FILL = 0.7;
+/** …into a table where the live slots fill at most this share. */
+const TARGET_FILL = 0.5;
 
 /** Value of one hex digit (either case), or -1. */
 function hexValue(c: number): number {
@@ -21,19 +23,22 @@ const notGuid = (value: string): LedgerDomainError =>
  * It holds the CMIDs of the 30-day count window and the request ids of the
  * last minutes, and is built to hold millions at the cost of a few:
  *
- * - A GUID is stored as its 128 bits (4 x u32) in typed arrays, not as a
- *   string key of a JS Map: typed arrays hold no pointers, so the garbage
- *   collector does not trace a million strings on every major GC (with a
- *   Map<string, ...>, 1,000,000 CMIDs made each request about 2.5x slower).
- * - Entries have stable ids (free list; callers may keep data per id); an
- *   open-addressing hash index (linear probing, tombstones, rebuilt when half
- *   full) maps a GUID to its id.
- * - The expiry queue is two typed arrays of (entry id, time) in time order. A
- *   renewal updates the entry's time and pushes a new queue entry (lazy
+ * - An open-addressing hash table (linear probing, tombstones) over one
+ *   ArrayBuffer of 32-byte slots: the GUID's 128 bits, its last-seen time, its
+ *   hash and a 32-bit payload. A lookup reads one cache line in the common
+ *   case, and there is no heap object per GUID for the garbage collector to
+ *   trace (with a Map<string, ...>, 1,000,000 CMIDs made each request about
+ *   2.5x slower).
+ * - The expiry queue is two typed arrays of (slot, time) in time order. A
+ *   renewal updates the slot's time and pushes a new queue entry (lazy
  *   deletion); expiry pops the head and drops a GUID only when the popped
- *   entry is its latest (`seen[id] === time`), skipping stale ones. Every
- *   operation is O(1) amortized; the queue holds one entry per touch of the
- *   window (12 bytes each), e.g. about 5 per client renewing weekly.
+ *   entry is its latest (`seen === time`), skipping stale ones. A slot is
+ *   freed only when its latest entry is popped, so no queue entry ever points
+ *   at a freed or reused slot; a rebuild of the table remaps the queue.
+ *
+ * Every operation is O(1) amortized (a rebuild is O(slots + queue)); the
+ * queue holds one entry per touch of the last window (12 bytes each), e.g.
+ * about 5 per client renewing weekly.
  *
  * Times must be given in non-decreasing order (the decider clamps them); an
  * earlier time is raised to the latest one. GUIDs are canonical strings
@@ -42,23 +47,18 @@ const notGuid = (value: string): LedgerDomainError =>
  * Mutable on purpose (see CountGroupState).
  */
 export class GuidWindow {
-  // Entries, by id, 32 bytes each in one buffer so a lookup touches one cache
-  // line: u32[8id..8id+3] the key words, f64[4id+2] the last-seen time (NaN
-  // when free), i32[8id+6] the key hash.
+  // Slot s: u32[8s..8s+3] key words, f64[4s+2] last seen (NaN: empty,
+  // -Infinity: deleted), i32[8s+6] key hash, u32[8s+7] payload.
   private u32 = new Uint32Array(0);
   private f64 = new Float64Array(0);
   private i32 = new Int32Array(0);
-  private entryCapacity = 0;
-  private top = 0;
-  private freeIds = new Int32Array(MIN_CAPACITY);
-  private freeCount = 0;
-  private count = 0;
-  // Hash index: slot -> entry id, EMPTY or DELETED.
-  private index = new Int32Array(2 * MIN_CAPACITY).fill(EMPTY);
-  private indexFilled = 0;
+  private mask = 0;
+  private live = 0;
+  private filled = 0;
+  private maxFilled = 0;
   // Expiry queue.
-  private qId = new Int32Array(MIN_CAPACITY);
-  private qTime = new Float64Array(MIN_CAPACITY);
+  private qId = new Int32Array(1024);
+  private qTime = new Float64Array(1024);
   private qHead = 0;
   private qTail = 0;
   private latest = Number.NEGATIVE_INFINITY;
@@ -72,18 +72,32 @@ export class GuidWindow {
   private kString: string | null = null;
 
   constructor() {
-    this.growEntries();
+    this.allocate(MIN_SLOTS);
   }
 
   /** Number of GUIDs held, including any not yet dropped by {@link expire}. */
   get size(): number {
-    return this.count;
+    return this.live;
   }
 
   /** @throws LedgerDomainError `KMSG_ERR_LEDGER_BAD_GUID` when `guid` is not a GUID. */
   lastSeen(guid: string): number | undefined {
-    const id = this.find(this.parse(guid));
-    return id < 0 ? undefined : this.f64[4 * id + 2];
+    const s = this.find(this.parse(guid));
+    return s < 0 ? undefined : this.f64[4 * s + 2];
+  }
+
+  /** Slot of a held GUID, or -1; valid until the next {@link touch} or {@link expire}. */
+  idOf(guid: string): number {
+    return this.find(this.parse(guid));
+  }
+
+  /** The 32-bit payload of a slot (0 when the GUID was added). */
+  payload(id: number): number {
+    return this.u32[8 * id + 7] as number;
+  }
+
+  setPayload(id: number, value: number): void {
+    this.u32[8 * id + 7] = value;
   }
 
   /** How many GUIDs {@link expire} would drop at `cutoff`, without dropping them (O(queue entries at or before cutoff)). */
@@ -99,9 +113,10 @@ export class GuidWindow {
   expire(cutoff: number): number {
     let n = 0;
     while (this.qHead < this.qTail && (this.qTime[this.qHead] as number) <= cutoff) {
-      const id = this.qId[this.qHead] as number;
-      if (this.f64[4 * id + 2] === this.qTime[this.qHead]) {
-        this.remove(id);
+      const s = this.qId[this.qHead] as number;
+      if (this.f64[4 * s + 2] === this.qTime[this.qHead]) {
+        this.f64[4 * s + 2] = Number.NEGATIVE_INFINITY; // tombstone: probes go on past it
+        this.live--;
         n++;
       }
       this.qHead++;
@@ -118,33 +133,34 @@ export class GuidWindow {
     const h = this.parse(guid);
     const t = at > this.latest ? at : this.latest;
     this.latest = t;
-    let id = this.find(h);
-    const isNew = id < 0;
-    if (id < 0) {
-      id = this.insert(h);
-    } else if (this.f64[4 * id + 2] === t) {
-      return false; // same instant: its queue entry is already the latest one
+    let s = this.find(h);
+    if (s >= 0) {
+      if (this.f64[4 * s + 2] === t) return false; // same instant: its queue entry is already the latest one
+      this.f64[4 * s + 2] = t;
+      this.enqueue(s, t);
+      return false;
     }
-    this.f64[4 * id + 2] = t;
-    this.enqueue(id, t);
-    return isNew;
+    if (this.filled + 1 > this.maxFilled) this.rebuild();
+    s = this.h2slot(h);
+    const b = 8 * s;
+    if (Number.isNaN(this.f64[4 * s + 2] as number)) this.filled++;
+    this.u32[b] = this.k0;
+    this.u32[b + 1] = this.k1;
+    this.u32[b + 2] = this.k2;
+    this.u32[b + 3] = this.k3;
+    this.i32[b + 6] = h;
+    this.u32[b + 7] = 0;
+    this.f64[4 * s + 2] = t;
+    this.live++;
+    this.enqueue(s, t);
+    return true;
   }
 
-  /** Entry id of a held GUID, or -1; stable until the GUID expires. */
-  idOf(guid: string): number {
-    return this.find(this.parse(guid));
-  }
-
-  /** Entry ids are below this (grows; per-id side arrays should follow it). */
-  get capacity(): number {
-    return this.entryCapacity;
-  }
-
-  /** Entries in last-seen order, oldest first. */
+  /** Entries in last-seen order, oldest first, with their slots. */
   *entries(): IterableIterator<readonly [guid: string, lastSeen: number, id: number]> {
     for (let i = this.qHead; i < this.qTail; i++) {
-      const id = this.qId[i] as number;
-      if (this.f64[4 * id + 2] === this.qTime[i]) yield [this.format(id), this.qTime[i] as number, id];
+      const s = this.qId[i] as number;
+      if (this.f64[4 * s + 2] === this.qTime[i]) yield [this.format(s), this.qTime[i] as number, s];
     }
   }
 
@@ -186,92 +202,76 @@ export class GuidWindow {
     return this.kHash;
   }
 
-  private format(id: number): string {
+  private format(s: number): string {
     const w = this.u32;
-    const b = 8 * id;
+    const b = 8 * s;
     const w1 = w[b + 1] as number;
     const w2 = w[b + 2] as number;
     return `${hex(w[b] as number, 8)}-${hex(w1 >>> 16, 4)}-${hex(w1 & 0xffff, 4)}-${hex(w2 >>> 16, 4)}-${hex(w2 & 0xffff, 4)}${hex(w[b + 3] as number, 8)}`;
   }
 
-  /** Entry id of the parsed key, or -1. */
+  /** Slot of the parsed key, or -1. */
   private find(h: number): number {
-    const mask = this.index.length - 1;
-    const w = this.u32;
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const id = this.index[i] as number;
-      if (id === EMPTY) return -1;
-      const b = 8 * id;
-      if (id >= 0 && w[b] === this.k0 && w[b + 1] === this.k1 && w[b + 2] === this.k2 && w[b + 3] === this.k3) return id;
+    const { u32, f64, i32, mask } = this;
+    for (let s = h & mask; ; s = (s + 1) & mask) {
+      const t = f64[4 * s + 2] as number;
+      if (t !== t) return -1; // NaN: empty, the key is absent
+      const b = 8 * s;
+      if (i32[b + 6] === h && t !== Number.NEGATIVE_INFINITY && u32[b] === this.k0 && u32[b + 1] === this.k1 && u32[b + 2] === this.k2 && u32[b + 3] === this.k3) {
+        return s;
+      }
     }
   }
 
-  /** Stores the parsed key (known to be absent) and returns its new entry id. */
-  private insert(h: number): number {
-    let id: number;
-    if (this.freeCount > 0) {
-      id = this.freeIds[--this.freeCount] as number;
-    } else {
-      if (this.top === this.entryCapacity) this.growEntries();
-      id = this.top++;
-    }
-    const b = 8 * id;
-    this.u32[b] = this.k0;
-    this.u32[b + 1] = this.k1;
-    this.u32[b + 2] = this.k2;
-    this.u32[b + 3] = this.k3;
-    this.i32[b + 6] = h;
-    this.count++;
-    if ((this.indexFilled + 1) * 2 > this.index.length) this.rebuildIndex();
-    this.place(id, h);
-    return id;
+  /** First empty or deleted slot on the probe path of `h`. */
+  private h2slot(h: number): number {
+    const { f64, mask } = this;
+    let s = h & mask;
+    for (let t = f64[4 * s + 2] as number; t === t && t !== Number.NEGATIVE_INFINITY; t = f64[4 * s + 2] as number) s = (s + 1) & mask;
+    return s;
   }
 
-  private place(id: number, h: number): void {
-    const mask = this.index.length - 1;
-    let i = h & mask;
-    while ((this.index[i] as number) >= 0) i = (i + 1) & mask;
-    if (this.index[i] === EMPTY) this.indexFilled++;
-    this.index[i] = id;
-  }
-
-  private remove(id: number): void {
-    const mask = this.index.length - 1;
-    let i = (this.i32[8 * id + 6] as number) & mask;
-    while (this.index[i] !== id) i = (i + 1) & mask;
-    this.index[i] = DELETED; // a tombstone keeps later probes going; rebuildIndex clears them
-    this.f64[4 * id + 2] = Number.NaN; // never equal to a queued time
-    if (this.freeCount === this.freeIds.length) {
-      const grown = new Int32Array(this.freeIds.length * 2);
-      grown.set(this.freeIds);
-      this.freeIds = grown;
-    }
-    this.freeIds[this.freeCount++] = id;
-    this.count--;
-  }
-
-  /** New index sized for the live entries (load <= 1/4 after), without tombstones. O(entries). */
-  private rebuildIndex(): void {
-    let size = MIN_CAPACITY * 2;
-    while (size < (this.count + 1) * 4) size *= 2;
-    this.index = new Int32Array(size).fill(EMPTY);
-    this.indexFilled = 0;
-    for (let id = 0; id < this.top; id++) if (!Number.isNaN(this.f64[4 * id + 2] as number)) this.place(id, this.i32[8 * id + 6] as number);
-  }
-
-  private growEntries(): void {
-    const capacity = Math.max(MIN_CAPACITY, this.entryCapacity * 2);
-    const buffer = new ArrayBuffer(32 * capacity);
-    const u32 = new Uint32Array(buffer);
-    u32.set(this.u32);
-    this.u32 = u32;
+  private allocate(slots: number): void {
+    const buffer = new ArrayBuffer(32 * slots);
+    this.u32 = new Uint32Array(buffer);
     this.f64 = new Float64Array(buffer);
     this.i32 = new Int32Array(buffer);
-    for (let id = this.entryCapacity; id < capacity; id++) this.f64[4 * id + 2] = Number.NaN;
-    this.entryCapacity = capacity;
+    this.f64.fill(Number.NaN); // every slot empty (the other words are written on insert)
+    this.mask = slots - 1;
+    this.filled = 0;
+    this.maxFilled = Math.floor(slots * MAX_FILL);
   }
 
-  private enqueue(id: number, t: number): void {
+  /** Moves the live slots to a table sized for them, drops tombstones and stale queue entries, remaps the queue. */
+  private rebuild(): void {
+    const { u32: oldU32, f64: oldF64, i32: oldI32 } = this;
+    const oldSlots = this.mask + 1;
+    let slots = MIN_SLOTS;
+    while (slots * TARGET_FILL < this.live + 1) slots *= 2;
+    this.allocate(slots);
+    const moved = new Int32Array(oldSlots);
+    for (let o = 0; o < oldSlots; o++) {
+      const t = oldF64[4 * o + 2] as number;
+      if (t !== t || t === Number.NEGATIVE_INFINITY) continue;
+      const s = this.h2slot(oldI32[8 * o + 6] as number);
+      this.u32.set(oldU32.subarray(8 * o, 8 * o + 8), 8 * s);
+      this.filled++;
+      moved[o] = s;
+    }
+    let tail = 0;
+    for (let i = this.qHead; i < this.qTail; i++) {
+      const o = this.qId[i] as number;
+      const t = this.qTime[i] as number;
+      if (oldF64[4 * o + 2] !== t) continue; // stale: a later entry of the same GUID follows
+      this.qId[tail] = moved[o] as number;
+      this.qTime[tail] = t;
+      tail++;
+    }
+    this.qHead = 0;
+    this.qTail = tail;
+  }
+
+  private enqueue(s: number, t: number): void {
     if (this.qTail === this.qId.length) {
       const live = this.qTail - this.qHead;
       // Compact in place when at least half is dead, else double: O(1) amortized.
@@ -285,7 +285,7 @@ export class GuidWindow {
       this.qHead = 0;
       this.qTail = live;
     }
-    this.qId[this.qTail] = id;
+    this.qId[this.qTail] = s;
     this.qTime[this.qTail] = t;
     this.qTail++;
   }

@@ -6,16 +6,14 @@ export type RecordedReply = Readonly<{ count: number; newClient: boolean }>;
 /**
  * Request ids (GUIDs, RequestOriginSchema) recorded in the last
  * {@link REQUEST_DEDUP_WINDOW_MS}, with their replies. At thousands of
- * requests/s this holds hundreds of thousands of ids, so it lives in a
- * {@link GuidWindow} (typed arrays) with the replies in side arrays by entry
- * id, not in a Map of strings and objects.
+ * requests/s this holds hundreds of thousands of ids, so it is a
+ * {@link GuidWindow} (typed arrays) with the reply packed in each slot's
+ * payload (`count x 2 + newClient`), not a Map of strings and objects.
  *
  * Mutable on purpose (see CountGroupState).
  */
 export class RecentRequests {
   private readonly window = new GuidWindow();
-  private counts = new Float64Array(0);
-  private newClients = new Uint8Array(0);
 
   get size(): number {
     return this.window.size;
@@ -25,24 +23,15 @@ export class RecentRequests {
   get(requestId: string): (RecordedReply & { readonly at: number }) | undefined {
     const id = this.window.idOf(requestId);
     if (id < 0) return undefined;
-    return { count: this.counts[id] as number, newClient: this.newClients[id] === 1, at: this.window.lastSeen(requestId) as number };
+    const p = this.window.payload(id);
+    return { count: Math.floor(p / 2), newClient: p % 2 === 1, at: this.window.lastSeen(requestId) as number };
   }
 
   /** Remembers a request id; an id already remembered keeps its first reply. */
   add(requestId: string, at: number, reply: RecordedReply): void {
     if (!this.window.touch(requestId, at)) return;
-    const id = this.window.idOf(requestId);
-    if (id >= this.counts.length) {
-      const capacity = this.window.capacity;
-      const counts = new Float64Array(capacity);
-      counts.set(this.counts);
-      this.counts = counts;
-      const newClients = new Uint8Array(capacity);
-      newClients.set(this.newClients);
-      this.newClients = newClients;
-    }
-    this.counts[id] = reply.count;
-    this.newClients[id] = reply.newClient ? 1 : 0;
+    // A count fits: it is at most the number of CMIDs held, far below 2^31.
+    this.window.setPayload(this.window.idOf(requestId), reply.count * 2 + (reply.newClient ? 1 : 0));
   }
 
   /** Forgets ids recorded at or before `cutoff`. */
@@ -53,7 +42,8 @@ export class RecentRequests {
   /** Entries in arrival order, oldest first. */
   *entries(): IterableIterator<Readonly<{ requestId: string; at: number; count: number; newClient: boolean }>> {
     for (const [requestId, at, id] of this.window.entries()) {
-      yield { requestId, at, count: this.counts[id] as number, newClient: this.newClients[id] === 1 };
+      const p = this.window.payload(id);
+      yield { requestId, at, count: Math.floor(p / 2), newClient: p % 2 === 1 };
     }
   }
 }
