@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { getTracer, startTelemetry, withSpan } from './index.js';
+import { context, trace } from '@opentelemetry/api';
+import { extractTraceContext, getTracer, injectTraceContext, startTelemetry, withSpan } from './index.js';
 
 interface OtlpJson {
   resourceSpans?: {
@@ -73,5 +74,20 @@ describe('OTLP/HTTP export', () => {
     await withSpan(getTracer('test'), 'dropped', {}, () => undefined);
     await telemetry.shutdown();
     expect(receiver.posts).toHaveLength(0);
+  });
+
+  it('without any exporter records nothing but still carries the trace across hops', async () => {
+    const telemetry = startTelemetry({ serviceName: 'otlp-none', env: {} });
+    const headers: Record<string, string> = {};
+    const tracer = getTracer('test');
+    const outer = tracer.startSpan('outer');
+    expect(outer.isRecording()).toBe(false);
+    context.with(trace.setSpan(context.active(), outer), () => injectTraceContext(headers));
+    outer.end();
+    expect(headers['traceparent']).toMatch(new RegExp(`^00-${outer.spanContext().traceId}-[0-9a-f]{16}-00$`));
+    const inner = tracer.startSpan('inner', {}, extractTraceContext(headers));
+    expect(inner.spanContext().traceId).toBe(outer.spanContext().traceId);
+    inner.end();
+    await telemetry.shutdown();
   });
 });

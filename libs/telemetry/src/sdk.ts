@@ -6,6 +6,7 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
+  AlwaysOffSampler,
   BatchSpanProcessor,
   NodeTracerProvider,
   SimpleSpanProcessor,
@@ -68,6 +69,9 @@ export function startTelemetry(options: TelemetryOptions): TelemetryHandle {
       ...(options.serviceVersion === undefined ? {} : { 'service.version': options.serviceVersion }),
     }),
     spanProcessors: processors,
+    // Nothing would export the spans: keep context propagation (trace ids still cross every hop)
+    // but record nothing, which is most of tracing's cost on the activation path.
+    ...(processors.length === 0 && { sampler: new AlwaysOffSampler() }),
   });
   provider.register({
     propagator: new CompositePropagator({
