@@ -27,3 +27,4 @@ export { startEmbeddedPostgres } from './embedded-postgres.js';
 export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
 export { createPostgresDb } from './postgres.js';
 export type { PostgresDbOptions } from './postgres.js';
+export { advisoryLockKey } from './locks.js';

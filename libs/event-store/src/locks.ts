@@ -12,7 +12,15 @@ function fnv1a32(s: string): number {
   return h | 0; // int4
 }
 
+/**
+ * A kmsgrid advisory lock key `[classid, objid]` for `purpose` in `schema`
+ * (the store's `append` lock, the ledger's `ledger-writer` lock, ...).
+ */
+export function advisoryLockKey(schema: string, purpose: string): readonly [number, number] {
+  return [KMSGRID_CLASS_ID, fnv1a32(`${schema}:${purpose}`)];
+}
+
 /** Keys of the advisory locks the store takes in `schema`. */
 export function advisoryLockKeys(schema: string): { append: readonly [number, number] } {
-  return { append: [KMSGRID_CLASS_ID, fnv1a32(`${schema}:append`)] };
+  return { append: advisoryLockKey(schema, 'append') };
 }

@@ -1,22 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-
-// Two-int advisory lock key: classid tags kmsgrid (as the event store's locks
-// do), objid is FNV-1a of "<schema>:ledger-writer" so test schemas do not
-// contend with each other.
-const KMSGRID_CLASS_ID = 0x6b6d7367; // 'kmsg'
-
-function fnv1a32(s: string): number {
-  let h = 0x811c9dc5;
-  for (const b of new TextEncoder().encode(s)) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193);
-  }
-  return h | 0;
-}
+import { advisoryLockKey } from '@kmsgrid/event-store';
 
 /** Advisory lock key `[classid, objid]` of the ledger writer in `schema`. */
 export function writerLockKey(schema: string): readonly [number, number] {
-  return [KMSGRID_CLASS_ID, fnv1a32(`${schema}:ledger-writer`)];
+  return advisoryLockKey(schema, 'ledger-writer');
 }
 
 /** The single-writer lock of one schema (ADR 0003): a session-level Postgres advisory lock on a connection kept for it. */
