@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import { formatHostPort, parseEndpoint } from '@kmsgrid/config';
 import type { DnsServer } from './exchange.js';
 
 /** The DNS port (RFC 1035 §4.2). */
@@ -11,7 +12,7 @@ export const RESOLV_CONF = '/etc/resolv.conf';
 export type DnsServerParse = { readonly ok: true; readonly server: DnsServer } | { readonly ok: false; readonly message: string };
 
 /** `host:port`, with brackets around IPv6 hosts. */
-export const formatDnsServer = (s: DnsServer): string => (s.host.includes(':') ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`);
+export const formatDnsServer: (s: DnsServer) => string = formatHostPort;
 
 /**
  * Parses a DNS server as given on a command line: `host:port`, `[ipv6]:port`,
@@ -20,31 +21,8 @@ export const formatDnsServer = (s: DnsServer): string => (s.host.includes(':') ?
  * @example parseDnsServer('127.0.0.1:5353') // { ok: true, server: { host: '127.0.0.1', port: 5353 } }
  */
 export function parseDnsServer(text: string): DnsServerParse {
-  const s = text.trim();
-  if (s === '') return { ok: false, message: 'empty DNS server' };
-  let host = s;
-  let portText: string | undefined;
-  if (s.startsWith('[')) {
-    const close = s.indexOf(']');
-    if (close < 0) return { ok: false, message: `missing ']' in ${JSON.stringify(text)}` };
-    host = s.slice(1, close);
-    const rest = s.slice(close + 1);
-    if (rest !== '') {
-      if (!rest.startsWith(':')) return { ok: false, message: `unexpected ${JSON.stringify(rest)} after ']'` };
-      portText = rest.slice(1);
-    }
-    if (isIP(host) !== 6) return { ok: false, message: `${JSON.stringify(host)} in brackets is not an IPv6 address` };
-  } else if (s.indexOf(':') >= 0 && s.indexOf(':') === s.lastIndexOf(':')) {
-    host = s.slice(0, s.indexOf(':'));
-    portText = s.slice(s.indexOf(':') + 1);
-  } else if (s.includes(':') && isIP(s) !== 6) {
-    return { ok: false, message: `${JSON.stringify(text)} is neither host:port nor an IPv6 address` };
-  }
-  if (host === '') return { ok: false, message: `no host in ${JSON.stringify(text)}` };
-  if (portText === undefined) return { ok: true, server: { host, port: DEFAULT_DNS_PORT } };
-  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
-  if (!(port >= 1 && port <= 65535)) return { ok: false, message: `bad port ${JSON.stringify(portText)} (1..65535)` };
-  return { ok: true, server: { host, port } };
+  const r = parseEndpoint(text, DEFAULT_DNS_PORT, 'DNS server');
+  return r.ok ? { ok: true, server: { host: r.host, port: r.port } } : r;
 }
 
 /**
