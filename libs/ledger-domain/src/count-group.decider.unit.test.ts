@@ -214,6 +214,9 @@ describe('CountGroup: rebuilding the state', () => {
     const { ledger, more } = history();
     const restored = restore(snapshot(ledger.state));
     expect(snapshot(restored)).toEqual(snapshot(ledger.state));
+    const s = snapshot(ledger.state);
+    const shuffled = restore({ ...s, active: [...s.active].reverse(), recentRequests: [...(s.recentRequests ?? [])].reverse() });
+    expect(snapshot(shuffled)).toEqual(s);
     for (const [i, spec] of more.entries()) {
       const command = recordCommand(spec, day(80 + i));
       const live = givenEvents([], ledger.state).when(command);

@@ -42,7 +42,10 @@ export function snapshot(state: CountGroupState): CountGroupSnapshot {
   return { applicationId: state.applicationId, highestNPolicy: state.highestNPolicy, clock: new Date(state.clock), active, recentRequests };
 }
 
-const inTimeOrder = (xs: readonly { t: number }[]): boolean => xs.every((x, i) => i === 0 || (xs[i - 1] as { t: number }).t <= x.t);
+function inTimeOrder(xs: readonly { lastSeenAt: Date }[]): boolean {
+  for (let i = 1; i < xs.length; i++) if ((xs[i - 1] as { lastSeenAt: Date }).lastSeenAt.getTime() > (xs[i] as { lastSeenAt: Date }).lastSeenAt.getTime()) return false;
+  return true;
+}
 
 /**
  * Rebuilds a state from a snapshot: O(n) when the rows come in time order
@@ -55,15 +58,21 @@ export function restore(s: CountGroupSnapshot): CountGroupState {
   if (s.applicationId === null) return state;
   state.applicationId = s.applicationId;
   state.highestNPolicy = s.highestNPolicy;
-  const active = s.active.map((a) => ({ cmid: a.cmid, t: a.lastSeenAt.getTime() }));
-  if (!inTimeOrder(active)) active.sort((a, b) => a.t - b.t);
-  const latest = active.length > 0 ? (active[active.length - 1] as { t: number }).t : Number.NEGATIVE_INFINITY;
+  const active = inTimeOrder(s.active) ? s.active : [...s.active].sort((a, b) => a.lastSeenAt.getTime() - b.lastSeenAt.getTime());
+  const latest = active.length > 0 ? (active[active.length - 1] as ActiveCmid).lastSeenAt.getTime() : Number.NEGATIVE_INFINITY;
   state.clock = Math.max(s.clock?.getTime() ?? Number.NEGATIVE_INFINITY, latest);
   const cutoff = state.clock - COUNT_WINDOW_MS;
-  for (const a of active) if (a.t > cutoff) state.window.touch(a.cmid, a.t);
-  const recent = (s.recentRequests ?? []).map((r) => ({ ...r, t: r.at.getTime() }));
-  if (!inTimeOrder(recent)) recent.sort((a, b) => a.t - b.t);
+  state.window.reserve(active.length);
+  for (const a of active) {
+    const t = a.lastSeenAt.getTime();
+    if (t > cutoff) state.window.touch(a.cmid, t);
+  }
+  const given = s.recentRequests ?? [];
+  const recent = inTimeOrder(given.map((r) => ({ lastSeenAt: r.at }))) ? given : [...given].sort((a, b) => a.at.getTime() - b.at.getTime());
   const dedupCutoff = state.clock - REQUEST_DEDUP_WINDOW_MS;
-  for (const r of recent) if (r.t > dedupCutoff) state.recent.add(r.requestId, r.t, { count: r.count, newClient: r.newClient });
+  for (const r of recent) {
+    const t = r.at.getTime();
+    if (t > dedupCutoff) state.recent.add(r.requestId, t, { count: r.count, newClient: r.newClient });
+  }
   return state;
 }

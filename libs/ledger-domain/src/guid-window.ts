@@ -86,6 +86,11 @@ export class GuidWindow {
     return s < 0 ? undefined : this.f64[4 * s + 2];
   }
 
+  /** Sizes the table for `count` GUIDs at once (before a bulk load), sparing the rebuilds of gradual growth. */
+  reserve(count: number): void {
+    if (count > this.maxFilled) this.rebuild(count);
+  }
+
   /** Slot of a held GUID, or -1; valid until the next {@link touch} or {@link expire}. */
   idOf(guid: string): number {
     return this.find(this.parse(guid));
@@ -243,18 +248,18 @@ export class GuidWindow {
   }
 
   /** Moves the live slots to a table sized for them, drops tombstones and stale queue entries, remaps the queue. */
-  private rebuild(): void {
+  private rebuild(room = this.live + 1): void {
     const { u32: oldU32, f64: oldF64, i32: oldI32 } = this;
     const oldSlots = this.mask + 1;
     let slots = MIN_SLOTS;
-    while (slots * TARGET_FILL < this.live + 1) slots *= 2;
+    while (slots * TARGET_FILL < room) slots *= 2;
     this.allocate(slots);
     const moved = new Int32Array(oldSlots);
     for (let o = 0; o < oldSlots; o++) {
       const t = oldF64[4 * o + 2] as number;
       if (t !== t || t === Number.NEGATIVE_INFINITY) continue;
       const s = this.h2slot(oldI32[8 * o + 6] as number);
-      this.u32.set(oldU32.subarray(8 * o, 8 * o + 8), 8 * s);
+      for (let k = 0; k < 8; k++) this.u32[8 * s + k] = oldU32[8 * o + k] as number;
       this.filled++;
       moved[o] = s;
     }

@@ -79,6 +79,7 @@ describe('GuidWindow (the count window and the request-id memory)', () => {
     const touch = (k: string, t: number) => (w.touch(k, t), model.set(k, t));
     for (let i = 0; i < 1000; i++) touch(guid(i), i);
     for (let i = 0; i < 500; i++) touch(guid(i), 1000 + i); // 500 stale queue entries
+    w.reserve(20_000); // a rebuild by request, with stale entries in the queue
     for (let i = 1000; i < 3000; i++) touch(guid(i), 1500 + i); // forces rebuilds
     expect(w.size).toBe(3000);
     expect([...w.entries()].map(([k, t]) => [k, t])).toEqual([...model].sort((a, b) => a[1] - b[1]));
