@@ -4,6 +4,7 @@ import type { CountGroupCommand, CountRequestData, RefusedRequestData } from './
 import type { ActivationRefused, ClientCounted, ClientRenewed, CountGroupEvent } from './count-group.events.js';
 import { COUNT_WINDOW_MS, REQUEST_DEDUP_WINDOW_MS } from './constants.js';
 import { LedgerDomainError } from './errors.js';
+import { isoFromMs, msFromIso } from './iso-time.js';
 import { RecentRequests, type RecordedReply } from './recent-requests.js';
 
 /** emmett's Decider shape: pure decisions, state rebuilt by folding events with `evolve`. */
@@ -93,7 +94,7 @@ function counted(d: CountRequestData, t: number, state: CountGroupState): Client
   const highestNPolicy = Math.max(state.highestNPolicy, d.request.nPolicy);
   const data = {
     applicationId: d.applicationId,
-    recordedAt: new Date(t).toISOString(),
+    recordedAt: isoFromMs(t),
     origin: d.origin,
     version: d.version,
     request: d.request,
@@ -111,7 +112,7 @@ function refused(d: RefusedRequestData, t: number, state: CountGroupState): Acti
     type: 'ActivationRefused',
     data: {
       applicationId: d.applicationId,
-      recordedAt: new Date(t).toISOString(),
+      recordedAt: isoFromMs(t),
       origin: d.origin,
       version: d.version,
       ...(d.request === undefined ? {} : { request: d.request }),
@@ -134,7 +135,7 @@ function refused(d: RefusedRequestData, t: number, state: CountGroupState): Acti
 export function evolve(state: CountGroupState, event: CountGroupEvent): CountGroupState {
   assertStream(state, event.data.applicationId);
   state.applicationId = event.data.applicationId;
-  const t = Math.max(state.clock, Date.parse(event.data.recordedAt));
+  const t = Math.max(state.clock, msFromIso(event.data.recordedAt));
   state.clock = t;
   state.window.expire(t - COUNT_WINDOW_MS);
   state.recent.expire(t - REQUEST_DEDUP_WINDOW_MS);
