@@ -155,6 +155,7 @@ async function underLoad(name: string, fault: () => Promise<{ at: number; probeT
   // (a), (b)
   const events = await checkStore(shots);
   console.info(`[faults] ${name}: serving again after ${recoveryMs} ms (fault over after ${over - at} ms); load: ${summarize(shots)}; ${events.length} events stored`);
+  if (process.env['FAULTS_LOG'] === '1') printServiceLogs(at);
   expect(recoveryMs).toBeLessThanOrEqual(RECOVERY_LIMIT_MS);
   return { shots, recoveryMs };
 }
@@ -271,6 +272,18 @@ describe('faults under load: split services on a private NATS and Postgres', () 
     expect(await snapshot()).toEqual(live);
   }, 60_000);
 });
+
+/** FAULTS_LOG=1: the services' info, warn and error lines since the fault, with ms relative to it (debugging). */
+function printServiceLogs(at: number): void {
+  for (const p of [ledger, policy, ...ingress.map((i) => i.proc)]) {
+    for (const l of p.logs()) {
+      const t = Date.parse(String(l['time'] ?? l['timestamp'] ?? ''));
+      if (['info', 'warn', 'error'].includes(String(l['level'])) && !(t < at)) {
+        console.info(`  ${p.name} +${Number.isNaN(t) ? '?' : t - at} ms ${String(l['level'])}: ${l.msg ?? ''} ${JSON.stringify(l['err'] ?? l['error'] ?? '').slice(0, 160)}`);
+      }
+    }
+  }
+}
 
 /** Every message of the events stream, read with an ordered consumer: their Nats-Msg-Id headers. */
 async function streamMessageIds(conn: NatsConnection): Promise<string[]> {
