@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { formatHostPort, type ListenAddress, type Logger } from '@kmsgrid/config';
-import { buildApp, createAdminSources, type AdminDeps, type DnsStatus, type ReadinessCheck } from '@kmsgrid/admin-api';
-import type { DnsRegistrar, DnsRegistrarStatus } from '@kmsgrid/dns-registrar';
+import { buildApp, createAdminSources, type AdminDeps, type ReadinessCheck } from '@kmsgrid/admin-api';
+import { dnsStatusView, type DnsRegistrar } from '@kmsgrid/dns-registrar';
 import type { IngressServer } from '@kmsgrid/ingress-server';
 import type { Transport } from '@kmsgrid/transport';
 
@@ -21,7 +21,7 @@ export function adminDeps(w: AdminWiring): AdminDeps {
     ...createAdminSources(w.transport),
     host: { listen: w.kmsAddresses.map(formatHostPort), version: kmsgridVersion(), mode: w.mode },
     ...(w.ingress && { ingressStats: () => w.ingress!.stats() }),
-    ...(w.dns && { dnsStatus: async () => toAdminDnsStatus(w.dns!.status()) }),
+    ...(w.dns && { dnsStatus: async () => dnsStatusView(w.dns!.status()) }),
     readiness: w.readiness,
     log: w.log,
   };
@@ -34,26 +34,6 @@ export async function startAdminApi(w: AdminWiring, listen: ListenAddress): Prom
   const address = typeof a === 'object' && a ? { host: a.address, port: a.port } : listen;
   w.log.info('admin API up', { address: formatHostPort(address) });
   return { address, close: () => app.close() };
-}
-
-/** DNS registrar state -> the admin view (last outcome per domain). */
-export function toAdminDnsStatus(s: DnsRegistrarStatus): DnsStatus {
-  return {
-    domains: s.domains.map((d) => {
-      const srv = d.records.find((r) => r.type === 'SRV');
-      const last = d.lastOutcome;
-      return {
-        domain: d.domain,
-        ...(srv?.type === 'SRV' && {
-          record: `${srv.name}. ${srv.ttl} IN SRV ${srv.data.priority} ${srv.data.weight} ${srv.data.port} ${srv.data.target}.`,
-        }),
-        outcome: last?.outcome ?? d.state,
-        ok: d.state === 'published' || d.state === 'withdrawn',
-        at: last?.at ?? null,
-        ...(last?.message !== undefined && { message: last.message.slice(0, 500) }),
-      };
-    }),
-  };
 }
 
 let version: string | undefined;

@@ -67,3 +67,13 @@ export type {
   PolicyStatusRequest,
   PolicyStatusReply,
 } from './policy-query.contract.js';
+export {
+  DNS_QUERY_SUBJECTS,
+  DNS_QUERY_QUEUE,
+  DnsDomainStatusViewSchema,
+  DnsStatusRequestSchema,
+  DnsStatusReplySchema,
+  dnsStatusRequestCodec,
+  dnsStatusReplyCodec,
+} from './dns-query.contract.js';
+export type { DnsDomainStatusView, DnsStatusRequest, DnsStatusReply } from './dns-query.contract.js';

@@ -1,6 +1,7 @@
 // Registrar (what the apps call)
 export { startDnsRegistrar, DEFAULT_BACKOFF, DNS_PUBLISHING_OFF, EVENT_ID_DNS_PUBLISH_FAILED } from './registrar.js';
 export type { DnsRegistrar, DnsRegistrarDeps, DnsRegistrarStatus, DnsDomainStatus } from './registrar.js';
+export { dnsStatusView } from './status-view.js';
 export { readDnsRegistrarConfig, addressDomain, DNS_DEFAULTS } from './config.js';
 export type { DnsRegistrarConfig, DnsDomainConfig } from './config.js';
 export { DNS_EVENT, dnsRegistrationStreamId, outcomeEventType } from './events.js';
