@@ -1,12 +1,12 @@
 import type { AnyKysely } from './any-db.js';
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { ConcurrencyError, EventStoreError, type ExpectedVersion } from './errors.js';
 import { assertExpectedVersion, assertStreamId, normalizeNewEvents, type NewEvent, type RecordedEvent } from './events.js';
 import { advisoryLockKeys } from './locks.js';
 import { eventRowToRecorded } from './mappers.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './schema/migrate.js';
-import type { EventStoreTables } from './schema/tables.js';
+import type { EventStoreTables, EventsTable } from './schema/tables.js';
 
 /** Options of {@link createEventStore}. */
 export type EventStoreOptions = Readonly<{
@@ -148,41 +148,31 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
     const n = events.length;
     try {
       await takeAppendLock(trx);
-      const s = es(trx);
-      let version: number | undefined;
-      if (expected === 'any') {
-        const row = await s
-          .insertInto('streams')
-          .values({ stream_id: streamId, version: n })
-          .onConflict((oc) => oc.column('stream_id').doUpdateSet({ version: sql<number>`${sql.ref('streams.version')} + ${n}`, updated_at: sql<Date>`now()` }))
-          .returning('version')
-          .executeTakeFirstOrThrow();
-        version = row.version;
-      } else if (expected === 'no_stream' || expected === 0) {
-        const row = await s.insertInto('streams').values({ stream_id: streamId, version: n }).onConflict((oc) => oc.column('stream_id').doNothing()).returning('version').executeTakeFirst();
-        version = row?.version;
-      } else {
-        const row = await s
-          .updateTable('streams')
-          .set({ version: expected + n, updated_at: sql<Date>`now()` })
-          .where('stream_id', '=', streamId)
-          .where('version', '=', expected)
-          .returning('version')
-          .executeTakeFirst();
-        version = row?.version;
-      }
-      if (version === undefined) throw new ConcurrencyError(streamId, expected, await currentVersion(trx, streamId));
-      const first = version - n + 1;
-      const rows = await s
-        .insertInto('events')
-        .values(events.map((e, i) => ({ event_id: e.eventId, stream_id: streamId, stream_version: first + i, type: e.type, data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata) })))
-        .returningAll()
-        .execute();
+      // One statement (a round trip per statement dominated the group commit): the
+      // stream row's version check, the events and their outbox rows. When the
+      // version check matches no row, no event is inserted and no row returns.
+      const streams = sql.table(`${schema}.streams`);
+      const stream =
+        expected === 'any'
+          ? sql`insert into ${streams} (stream_id, version) values (${streamId}, ${n}) on conflict (stream_id) do update set version = ${streams}.version + ${n}, updated_at = now() returning version`
+          : expected === 'no_stream' || expected === 0
+            ? sql`insert into ${streams} (stream_id, version) values (${streamId}, ${n}) on conflict (stream_id) do nothing returning version`
+            : sql`update ${streams} set version = ${expected + n}, updated_at = now() where stream_id = ${streamId} and version = ${expected} returning version`;
+      const input = JSON.stringify(events.map((e) => ({ id: e.eventId, type: e.type, data: e.data, metadata: e.metadata })));
+      const { rows } = await sql<Selectable<EventsTable>>`
+        with s as (${stream}),
+        e as (
+          insert into ${sql.table(`${schema}.events`)} (event_id, stream_id, stream_version, type, data, metadata)
+          select (x.v->>'id')::uuid, ${streamId}, (s.version - ${n}::int + x.ord)::int, x.v->>'type', x.v->'data', x.v->'metadata'
+          from s, jsonb_array_elements(${input}::jsonb) with ordinality as x(v, ord)
+          order by x.ord
+          returning *
+        ),
+        o as (insert into ${sql.table(`${schema}.outbox`)} (global_position, event_id) select global_position, event_id from e)
+        select * from e`.execute(trx);
+      if (rows.length === 0) throw new ConcurrencyError(streamId, expected, await currentVersion(trx, streamId));
       const recorded = rows.map(eventRowToRecorded).sort((a, b) => a.streamVersion - b.streamVersion);
-      await s
-        .insertInto('outbox')
-        .values(recorded.map((e) => ({ global_position: e.globalPosition.toString(), event_id: e.eventId })))
-        .execute();
+      const version = recorded[n - 1]!.streamVersion;
       return { streamId, version, firstPosition: recorded[0]!.globalPosition, lastPosition: recorded[n - 1]!.globalPosition, events: recorded };
     } catch (e) {
       if (e instanceof EventStoreError) throw e;
