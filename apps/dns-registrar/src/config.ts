@@ -6,6 +6,8 @@ export interface DnsRegistrarAppConfig {
   readonly httpListen: ListenAddress;
   readonly databaseUrl: string;
   readonly schema: string;
+  /** Set: answer `kmsgrid.dns.v1.status` there (the split admin API's DNS section). */
+  readonly natsUrl: string | undefined;
   /** Undefined: publishing is off (KMSGRID_DNS_DOMAINS unset). */
   readonly dns: DnsRegistrarConfig | undefined;
 }
@@ -27,6 +29,7 @@ export function readConfig(env: Env): DnsRegistrarAppConfig {
       r.url('DATABASE_URL', ['postgres:', 'postgresql:']) ??
       r.required('DATABASE_URL', 'every DNS registration outcome is an event in the store: set DATABASE_URL=postgres://user@host:5432/db'),
     schema: r.string('KMSGRID_DB_SCHEMA', 'kmsgrid'),
+    natsUrl: r.url('NATS_URL', ['nats:', 'tls:']),
     dns,
   };
   try {

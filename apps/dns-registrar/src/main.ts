@@ -1,12 +1,16 @@
 import { sql } from 'kysely';
+import { connect } from 'nats';
 import { dnsRegistrarMetrics, startDnsRegistrar } from '@kmsgrid/dns-registrar';
 import { createEventStore, createPostgresDb, migrateToLatest } from '@kmsgrid/event-store';
 import { runService, startHealthServer } from '@kmsgrid/service-runtime';
 import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
+import { createNatsTransport } from '@kmsgrid/transport';
 import { readConfig } from './config.js';
+import { serveDnsStatus } from './status-query.js';
 
 // dns-registrar: publishes _vlmcs._tcp SRV records by RFC 2136 UPDATE with TSIG
-// (libs/dns-registrar/README.md). SIGTERM withdraws this host's records, then exits.
+// (libs/dns-registrar/README.md). With NATS_URL it also answers kmsgrid.dns.v1.status
+// for the split admin API. SIGTERM withdraws this host's records, then exits.
 await runService({
   name: 'dns-registrar',
   async start(log) {
@@ -19,17 +23,27 @@ await runService({
     const { db, close: closeDb } = createPostgresDb({ connectionString: config.databaseUrl, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
     await migrateToLatest(db, { schema: config.schema });
     const store = createEventStore(db, { schema: config.schema });
+    // Connected before publishing starts, so a NATS failure at start exits with nothing to withdraw.
+    const nc = config.natsUrl === undefined ? undefined : await connect({ servers: config.natsUrl, name: 'dns-registrar', maxReconnectAttempts: -1 });
     const registrar = startDnsRegistrar({ config: config.dns, store, logger: log, tracer: getTracer('dns-registrar') });
+    const transport = nc && createNatsTransport(nc);
+    const query = transport && serveDnsStatus(transport, registrar);
+    if (query) log.info('answering DNS status queries', { subject: query.subject, queue: query.queue });
     const health = await startHealthServer({
       listen: config.httpListen,
       log,
-      readiness: [{ name: 'postgres', check: async () => { await sql`select 1`.execute(db); } }],
+      readiness: [
+        { name: 'postgres', check: async () => { await sql`select 1`.execute(db); } },
+        ...(nc ? [{ name: 'nats', check: async () => { await nc.flush(); } }] : []),
+      ],
       metrics: () => dnsRegistrarMetrics(registrar.status()),
     });
     return {
       async stop() {
         await health.close();
+        await query?.drain();
         await registrar.stop();
+        await transport?.drain();
         await closeDb();
         await telemetry.shutdown();
       },
