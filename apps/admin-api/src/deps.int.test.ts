@@ -67,6 +67,7 @@ describe('split admin API: DNS section over kmsgrid.dns.v1.status', () => {
             ok: false,
             at: '2026-01-02T03:04:05.000Z',
             message: 'NOTAUTH (BADSIG)',
+            windowsEventId: 12293,
           },
         ],
       });

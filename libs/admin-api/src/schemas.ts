@@ -156,6 +156,8 @@ export const DnsDomainStatusSchema = Type.Object({
   ok: Type.Boolean(),
   at: Type.Union([Timestamp, Type.Null()]),
   message: Type.Optional(Text(500)),
+  /** 12293 while publishing fails, the event Microsoft's host logs. */
+  windowsEventId: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
 });
 export type DnsDomainStatus = Static<typeof DnsDomainStatusSchema>;
 
