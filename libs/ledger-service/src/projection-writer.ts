@@ -1,4 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Insertable, type Kysely, type QueryCreator, type RawBuilder } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import {
   clientsProjection,
   countsProjection,
@@ -7,6 +8,7 @@ import {
   type CountGroupEvent,
   type RequestStatsRow,
 } from '@kmsgrid/ledger-domain';
+import type { ClientsTable } from './schema/clients.table.js';
 import type { LedgerTables } from './schema/ledger-tables.js';
 import {
   clientRowFromDb,
@@ -82,6 +84,9 @@ const REQUEST_STATS_COLUMNS = [
   'updated_at',
 ] as const satisfies readonly (keyof RequestStatsRow)[];
 
+type Db = Kysely<LedgerTables>;
+type Upsert = (db: QueryCreator<LedgerTables>) => { execute(): Promise<unknown> };
+
 /**
  * Applies events to the three projections through `db` (a transaction bound
  * to the ledger's schema): loads the rows the events touch, folds the events
@@ -89,88 +94,111 @@ const REQUEST_STATS_COLUMNS = [
  * each touched row once. Live batches and the rebuild both go through here,
  * which is why a rebuild equals the live tables.
  */
-export async function applyToProjections(db: Kysely<LedgerTables>, events: readonly StoredCountGroupEvent[]): Promise<void> {
+export async function applyToProjections(db: Db, events: readonly StoredCountGroupEvent[]): Promise<void> {
   if (events.length === 0) return;
-  await applyClients(db, events);
-  await applyCountGroups(db, events);
-  await applyRequestStats(db, events);
-}
-
-async function applyClients(db: Kysely<LedgerTables>, events: readonly StoredCountGroupEvent[]): Promise<void> {
-  const keys = new Map<string, readonly [string, string]>();
+  // Two statements per batch (one read, one write with data-modifying CTEs):
+  // in the group commit each statement's round trip costs more than its SQL.
+  const clientKeys = new Map<string, readonly [string, string]>();
   for (const { event } of events) {
     const k = clientsProjection.keyOf(event);
-    if (k !== null) keys.set(`${k.applicationId}/${k.cmid}`, [k.applicationId, k.cmid]);
+    if (k !== null) clientKeys.set(`${k.applicationId}/${k.cmid}`, [k.applicationId, k.cmid]);
   }
-  if (keys.size === 0) return;
-  const rows = new Map<string, ClientRow>();
-  for (const part of chunks([...keys.values()])) {
-    const found = await db
-      .selectFrom('clients')
-      .selectAll()
-      .where((eb) => eb(eb.refTuple('application_id', 'cmid'), 'in', part.map(([a, c]) => eb.tuple(a, c))))
-      .execute();
-    for (const r of found) rows.set(`${r.application_id}/${r.cmid}`, clientRowFromDb(r));
-  }
-  const changed = new Set<string>();
-  for (const { event } of events) {
-    const k = clientsProjection.keyOf(event);
-    if (k === null) continue;
-    const key = `${k.applicationId}/${k.cmid}`;
-    const next = clientsProjection.evolve(rows.get(key) ?? null, event);
-    if (next !== null) {
-      rows.set(key, next);
-      changed.add(key);
-    }
-  }
-  const upserts = [...changed].map((k) => clientRowToDb(rows.get(k) as ClientRow));
-  for (const part of chunks(upserts)) {
-    await db
-      .insertInto('clients')
-      .values(part)
-      .onConflict((oc) => oc.columns(['application_id', 'cmid']).doUpdateSet(setFromExcluded(CLIENT_COLUMNS)))
-      .execute();
-  }
-}
-
-async function applyCountGroups(db: Kysely<LedgerTables>, events: readonly StoredCountGroupEvent[]): Promise<void> {
   const ids = [...new Set(events.map((e) => e.event.data.applicationId))];
-  const found = await db.selectFrom('count_groups').selectAll().where('application_id', 'in', ids).execute();
-  const rows = new Map<string, CountGroupRecord>(found.map((r) => [r.application_id, countGroupRowFromDb(r)]));
+  const keyChunks = chunks([...clientKeys.values()]);
+  const loaded = await loadRows(db, ids, keyChunks[0] ?? []);
+  for (const part of keyChunks.slice(1)) loaded.clients.push(...(await selectClients(db, part).execute()));
+
+  const clients = new Map<string, ClientRow>(loaded.clients.map((r) => [`${r.application_id}/${r.cmid}`, clientRowFromDb(r)]));
+  const groups = new Map<string, CountGroupRecord>(loaded.groups.map((r) => [r.application_id, countGroupRowFromDb(r)]));
+  const stats = new Map<string, RequestStatsRow>(loaded.stats.map((r) => [r.application_id, requestStatsRowFromDb(r)]));
+  const changedClients = new Set<string>();
   for (const { event, streamVersion } of events) {
-    const next = countsProjection.evolve(rows.get(event.data.applicationId) ?? null, event);
-    if (next !== null) rows.set(next.application_id, { ...next, stream_version: streamVersion });
+    const k = clientsProjection.keyOf(event);
+    if (k !== null) {
+      const key = `${k.applicationId}/${k.cmid}`;
+      const next = clientsProjection.evolve(clients.get(key) ?? null, event);
+      if (next !== null) {
+        clients.set(key, next);
+        changedClients.add(key);
+      }
+    }
+    const g = countsProjection.evolve(groups.get(event.data.applicationId) ?? null, event);
+    if (g !== null) groups.set(g.application_id, { ...g, stream_version: streamVersion });
+    const r = requestStatsProjection.evolve(stats.get(event.data.applicationId) ?? null, event);
+    if (r !== null) stats.set(r.application_id, r);
   }
-  const upserts = ids.flatMap((id) => {
-    const r = rows.get(id);
+
+  const clientParts = chunks([...changedClients].map((k) => clientRowToDb(clients.get(k) as ClientRow)));
+  const groupRows = ids.flatMap((id) => {
+    const r = groups.get(id);
     return r === undefined ? [] : [countGroupRowToDb(r)];
   });
-  if (upserts.length === 0) return;
-  await db
-    .insertInto('count_groups')
-    .values(upserts)
-    .onConflict((oc) => oc.column('application_id').doUpdateSet(setFromExcluded(COUNT_GROUP_COLUMNS)))
-    .execute();
-}
-
-async function applyRequestStats(db: Kysely<LedgerTables>, events: readonly StoredCountGroupEvent[]): Promise<void> {
-  const ids = [...new Set(events.map((e) => e.event.data.applicationId))];
-  const found = await db.selectFrom('request_stats').selectAll().where('application_id', 'in', ids).execute();
-  const rows = new Map<string, RequestStatsRow>(found.map((r) => [r.application_id, requestStatsRowFromDb(r)]));
-  for (const { event } of events) {
-    const next = requestStatsProjection.evolve(rows.get(event.data.applicationId) ?? null, event);
-    if (next !== null) rows.set(next.application_id, next);
-  }
-  const upserts = ids.flatMap((id) => {
-    const r = rows.get(id);
+  const statsRows = ids.flatMap((id) => {
+    const r = stats.get(id);
     return r === undefined ? [] : [requestStatsRowToDb(r)];
   });
-  if (upserts.length === 0) return;
-  await db
-    .insertInto('request_stats')
-    .values(upserts)
-    .onConflict((oc) => oc.column('application_id').doUpdateSet(setFromExcluded(REQUEST_STATS_COLUMNS)))
-    .execute();
+  for (const part of clientParts.slice(1)) await upsertClients(db, part).execute();
+  const upserts: Upsert[] = [];
+  const first = clientParts[0];
+  if (first !== undefined) upserts.push((q) => upsertClients(q, first));
+  if (groupRows.length > 0) {
+    upserts.push((q) =>
+      q
+        .insertInto('count_groups')
+        .values(groupRows)
+        .onConflict((oc) => oc.column('application_id').doUpdateSet(setFromExcluded(COUNT_GROUP_COLUMNS)))
+        .returning('application_id'),
+    );
+  }
+  if (statsRows.length > 0) {
+    upserts.push((q) =>
+      q
+        .insertInto('request_stats')
+        .values(statsRows)
+        .onConflict((oc) => oc.column('application_id').doUpdateSet(setFromExcluded(REQUEST_STATS_COLUMNS)))
+        .returning('application_id'),
+    );
+  }
+  const last = upserts.pop();
+  if (last === undefined) return;
+  let q: QueryCreator<LedgerTables> = db;
+  upserts.forEach((u, i) => {
+    q = q.with(`u${i}`, (c) => u(c as QueryCreator<LedgerTables>) as never) as unknown as QueryCreator<LedgerTables>;
+  });
+  await last(q).execute();
+}
+
+function upsertClients(q: QueryCreator<LedgerTables>, rows: readonly Insertable<ClientsTable>[]) {
+  return q
+    .insertInto('clients')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['application_id', 'cmid']).doUpdateSet(setFromExcluded(CLIENT_COLUMNS)))
+    .returning('cmid');
+}
+
+function selectClients(q: QueryCreator<LedgerTables>, keys: readonly (readonly [string, string])[]) {
+  const all = q.selectFrom('clients').selectAll();
+  if (keys.length === 0) return all.where(sql<boolean>`false`);
+  return all.where((eb) => eb(eb.refTuple('application_id', 'cmid'), 'in', keys.map(([a, c]) => eb.tuple(a, c))));
+}
+
+// json_agg turns timestamptz into ISO strings; the mappers take the pg shape (Date).
+const toDate = (v: unknown): Date => new Date(v as string);
+const toDateOrNull = (v: unknown): Date | null => (v === null ? null : toDate(v));
+
+async function loadRows(db: Db, ids: readonly string[], keys: readonly (readonly [string, string])[]) {
+  const row = await db
+    .selectNoFrom((eb) => [
+      jsonArrayFrom(selectClients(db, keys)).as('clients'),
+      jsonArrayFrom(eb.selectFrom('count_groups').selectAll().where('application_id', 'in', ids)).as('groups'),
+      jsonArrayFrom(eb.selectFrom('request_stats').selectAll().where('application_id', 'in', ids)).as('stats'),
+    ])
+    .executeTakeFirstOrThrow();
+  return {
+    clients: row.clients.map((r) => ({ ...r, first_seen_at: toDate(r.first_seen_at), last_seen_at: toDate(r.last_seen_at), last_counted_at: toDateOrNull(r.last_counted_at) })),
+    groups: row.groups.map((r) => ({ ...r, updated_at: toDate(r.updated_at) })),
+    stats: row.stats.map((r) => ({ ...r, updated_at: toDate(r.updated_at) })),
+  };
 }
 
 /** Empties the projection tables (rebuild). */
