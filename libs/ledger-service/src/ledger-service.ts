@@ -151,8 +151,12 @@ type Decided = { readonly item: Pending; readonly events: readonly CountGroupEve
 
 const STREAM_PREFIX = `${COUNT_GROUP_CATEGORY}:`;
 const REBUILD_PAGE = 1000;
-/** After losing the lock, a replica waits this many retry intervals before competing again. */
-const LOST_BACKOFF_RETRIES = 5;
+/**
+ * After losing the lock, a replica waits this many retry intervals before competing again:
+ * long enough for a standby (which tries every interval) to win first, short enough that
+ * a lone ledger is back soon after a Postgres restart (every session dies then).
+ */
+const LOST_BACKOFF_RETRIES = 2;
 
 /**
  * Creates the cmid-ledger service (ADR 0003): one writer per schema elected
