@@ -2,7 +2,11 @@ import { defineConfig } from 'vitest/config';
 // @ts-expect-error plain ESM helper without types
 import { listProjects, workspaceAliases } from './tools/build/workspace.mjs';
 
-const alias = workspaceAliases();
+// Exact matches, so `@kmsgrid/x/testing` is not read as a sub-path of `@kmsgrid/x`.
+const alias = Object.entries(workspaceAliases() as Record<string, string>).map(([name, target]) => ({
+  find: new RegExp(`^${name.replace(/[/.]/g, '\\$&')}$`),
+  replacement: target,
+}));
 
 /** One vitest project per Nx project; tests sit next to the code (*.unit|int|e2e.test.ts). */
 export default defineConfig({

@@ -17,7 +17,9 @@ const externalPackages = {
   name: 'external-packages',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.path in aliases || args.path.startsWith('node:')) return undefined;
+      // Workspace libraries by exact alias (`@kmsgrid/x/testing` is its own entry, not a sub-path).
+      if (Object.hasOwn(aliases, args.path)) return { path: aliases[args.path] };
+      if (args.path.startsWith('node:')) return undefined;
       return { path: args.path, external: true };
     });
   },
@@ -40,7 +42,6 @@ for (const p of targets) {
     format: 'esm',
     target: 'node20',
     sourcemap: true,
-    alias: aliases,
     plugins: [externalPackages],
     logLevel: quiet ? 'warning' : 'info',
     banner: { js: "import { createRequire as __kmsgridCreateRequire } from 'node:module'; const require = __kmsgridCreateRequire(import.meta.url);" },

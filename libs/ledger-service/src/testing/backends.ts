@@ -1,44 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { createEventStore, createPostgresDb, migrateToLatest, startEmbeddedPostgres, type EventStore } from '@kmsgrid/event-store';
+import { createEventStore, createPostgresDb, migrateToLatest, type EventStore } from '@kmsgrid/event-store';
 import { createLedgerService, type LedgerService, type LedgerServiceOptions } from '../ledger-service.js';
 import { migrateLedger } from '../schema/migrate.js';
 
-/** A Postgres the int tests run against. */
-export type TestBackend = Readonly<{
-  name: 'postgres' | 'pglite';
-  connectionString: string;
-  poolMax: number;
-  close(): Promise<void>;
-}>;
+import type { TestBackend } from '@kmsgrid/event-store/testing';
 
-/** The machine's Postgres (trust auth, db `test`), or TEST_DATABASE_URL. */
-export async function realPostgres(): Promise<TestBackend> {
-  return {
-    name: 'postgres',
-    connectionString: process.env['TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
-    poolMax: 10,
-    close: async () => undefined,
-  };
-}
-
-/** Embedded PGlite in a temporary directory, served over the wire protocol by the event store's helper. */
-export async function embeddedPglite(): Promise<TestBackend> {
-  const dir = await mkdtemp(join(tmpdir(), 'kmsgrid-ledger-pglite-'));
-  const pgl = await startEmbeddedPostgres({ dataDir: dir });
-  return {
-    name: 'pglite',
-    connectionString: pgl.connectionString,
-    poolMax: pgl.maxPoolSize,
-    async close() {
-      await pgl.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
+export { embeddedPglite, realPostgres } from '@kmsgrid/event-store/testing';
+export type { TestBackend };
 
 type ServiceOverrides = Partial<Omit<LedgerServiceOptions, 'db' | 'store'>>;
 

@@ -1,0 +1,7 @@
+/**
+ * Test helpers of the event store (`@kmsgrid/event-store/testing`), for the
+ * int tests of this library and of the services built on it. Never imported
+ * by product code.
+ */
+export { realPostgres, embeddedPglite, throwawaySchema } from './backends.js';
+export type { TestBackend } from './backends.js';
