@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { LedgerRequestStatsSchema } from '@kmsgrid/contracts';
 
 /**
  * Shapes the admin API consumes (what the wiring maps the policy, ledger and
@@ -18,19 +19,11 @@ const Text = (maxLength: number) => Type.String({ maxLength });
 
 // ---- license states (kms-facts.md section 2)
 
-/** Request counters by the license state the client reported, as `slmgr /dlv` prints them on a KMS host. */
-export const RequestStatsSchema = Type.Object({
-  total: Counter,
-  /** Refused requests. */
-  failed: Counter,
-  unlicensed: Counter,
-  licensed: Counter,
-  initialGrace: Counter,
-  ootGrace: Counter,
-  nonGenuineGrace: Counter,
-  notification: Counter,
-  extendedGrace: Counter,
-});
+/**
+ * Request counters by the license state the client reported, as `slmgr /dlv` prints them on a KMS
+ * host: the ledger's own schema (one definition, so the two cannot drift).
+ */
+export const RequestStatsSchema = LedgerRequestStatsSchema;
 export type RequestStats = Static<typeof RequestStatsSchema>;
 
 // ---- inputs: what the injected data sources answer
