@@ -1,12 +1,13 @@
 import type { AnyKysely } from './any-db.js';
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { ConcurrencyError, EventStoreError, type ExpectedVersion } from './errors.js';
 import { assertExpectedVersion, assertStreamId, normalizeNewEvents, type NewEvent, type RecordedEvent } from './events.js';
 import { advisoryLockKeys } from './locks.js';
 import { eventRowToRecorded } from './mappers.js';
+import { APPEND_CONFLICT_SQLSTATE } from './schema/migrations/20261128-0200-append-events-function.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './schema/migrate.js';
-import type { EventStoreTables, EventsTable } from './schema/tables.js';
+import type { EventStoreTables } from './schema/tables.js';
 
 /** Options of {@link createEventStore}. */
 export type EventStoreOptions = Readonly<{
@@ -42,11 +43,30 @@ export type ReadStreamOptions = Readonly<{ fromVersion?: number; toVersion?: num
 /** Options of a global read: `fromPosition` inclusive (default 1), `limit` default 1000. */
 export type ReadAllOptions = Readonly<{ fromPosition?: bigint; limit?: number; trx?: AnyKysely }>;
 
+/** One stream's part of {@link EventStore.appendBatch}. */
+export type StreamAppend = Readonly<{ streamId: string; expectedVersion: ExpectedVersion; events: readonly NewEvent[] }>;
+
+/** Options of {@link EventStore.appendBatch}. */
+export type AppendBatchOptions = Readonly<{
+  /** Run inside this open transaction instead of as one autocommit statement. */
+  trx?: AnyKysely;
+  /**
+   * Data-modifying statements (INSERT/UPDATE/DELETE, such as projection
+   * upserts) run as CTEs of the append's own statement: they commit with the
+   * events or not at all, in the same round trip. They must not read the
+   * events just appended (one snapshot for the whole statement). With them,
+   * a version conflict raises inside Postgres, which also aborts `trx`.
+   */
+  alongside?: readonly RawBuilder<unknown>[];
+}>;
+
 /** The store as seen inside {@link EventStore.transaction}: appends and reads share `db`, the open transaction. */
 export interface EventStoreTransaction<DB> {
   /** The open transaction; write projection rows through it so they commit with the events. */
   readonly db: Transaction<DB>;
   append(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[]): Promise<AppendResult>;
+  /** {@link EventStore.appendBatch} inside this transaction. */
+  appendBatch(appends: readonly StreamAppend[], opts?: Omit<AppendBatchOptions, 'trx'>): Promise<AppendResult[]>;
   readStream(streamId: string, opts?: Omit<ReadStreamOptions, 'trx'>): Promise<ReadStreamResult>;
 }
 
@@ -63,6 +83,15 @@ export interface EventStore<DB = unknown> {
    * @example const { version } = await store.append('cmid-ledger:windows', 0, [{ type: 'ClientCounted', data }]);
    */
   append(streamId: string, expectedVersion: ExpectedVersion, events: readonly NewEvent[], opts?: { trx?: AnyKysely }): Promise<AppendResult>;
+  /**
+   * Appends to several streams at once, each at its expected version, in one
+   * SQL statement (with `alongside` statements, one round trip for a whole
+   * group commit). All or nothing: a conflict on any stream throws
+   * {@link ConcurrencyError} and stores nothing. Results are in `appends` order.
+   *
+   * @example await store.appendBatch([{ streamId: 'countgroup:a', expectedVersion: 4, events }], { alongside: [upsertView] });
+   */
+  appendBatch(appends: readonly StreamAppend[], opts?: AppendBatchOptions): Promise<AppendResult[]>;
   /**
    * Runs `fn` in one transaction holding the store's append lock: any number of
    * appends (to any streams) and the caller's own writes on `tx.db` commit or
@@ -93,6 +122,28 @@ function storageError(what: string, cause: unknown): EventStoreError {
   return new EventStoreError('ES_STORAGE', `${what}: ${msg}`, { cause });
 }
 
+/** A row of `append_events`: an appended event, or (position null) the stream that conflicted. */
+type AppendedRow = Readonly<{ o_stream: string; o_version: number; o_position: string | null; o_event_id: string | null; o_recorded_at: Date | null }>;
+type PgDetail = PgError & { detail?: string; hint?: string };
+
+/** Maps a failed `append_events` call to the store's typed errors. */
+function appendError(e: unknown, prepared: readonly Readonly<{ streamId: string; expected: ExpectedVersion }>[]): EventStoreError {
+  const pe = pgError(e) as PgDetail;
+  const streams = prepared.map((p) => p.streamId).join(', ');
+  if (pe.code === APPEND_CONFLICT_SQLSTATE) {
+    const p = prepared.find((x) => x.streamId === pe.hint) ?? prepared[0];
+    const actual = Number(pe.detail);
+    return new ConcurrencyError(p?.streamId ?? streams, p?.expected ?? 'any', Number.isSafeInteger(actual) ? actual : undefined, { cause: e });
+  }
+  if (pe.code === '23505' && pe.constraint === 'events_event_id_uq') return new EventStoreError('ES_DUPLICATE_EVENT_ID', `an event of this append (${streams}) is already stored`, { cause: e });
+  if (pe.code === '23505' && (pe.constraint === 'events_stream_version_uq' || pe.constraint === 'streams_pkey')) {
+    const p = prepared[0];
+    return new ConcurrencyError(prepared.length === 1 && p ? p.streamId : streams, prepared.length === 1 && p ? p.expected : 'any', undefined, { cause: e });
+  }
+  if (e instanceof EventStoreError) return e;
+  return storageError(`append to ${streams}`, e);
+}
+
 /**
  * Creates an event store over `db` (tables in `opts.schema`, default `kmsgrid`).
  * Appends from all transactions are serialized by a Postgres advisory lock so
@@ -109,6 +160,7 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
   assertSchemaName(schema);
   const newEventId = opts.newEventId ?? randomUUID;
   const lockKey = advisoryLockKeys(schema).append;
+  const appendFn = sql.raw(`${schema}.append_events`);
   const locked = new WeakSet<object>();
   const listeners = new Set<() => void>();
   const es = (k: AnyKysely): Kysely<EventStoreTables> => (k as Kysely<EventStoreTables>).withSchema(schema);
@@ -144,43 +196,68 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
     return { streamId, expected, events: normalizeNewEvents(input, newEventId) };
   }
 
-  async function appendIn(trx: AnyKysely, { streamId, expected, events }: PreparedAppend): Promise<AppendResult> {
-    const n = events.length;
+  /**
+   * Appends through `<schema>.append_events` (migration 20261128_0200): the
+   * lock, every stream's version check, the events and their outbox rows in
+   * ONE statement, plus the caller's `alongside` statements as CTEs of it. In
+   * the group commit each round trip cost more than its SQL; outside a
+   * transaction this is one autocommit statement, atomic as a whole.
+   */
+  async function appendBatchIn(k: AnyKysely, prepared: readonly PreparedAppend[], alongside: readonly RawBuilder<unknown>[]): Promise<AppendResult[]> {
+    const payload = JSON.stringify(
+      prepared.map((p) => ({
+        stream: p.streamId,
+        expected: String(p.expected),
+        events: p.events.map((e) => ({ id: e.eventId, type: e.type, data: e.data, metadata: e.metadata })),
+      })),
+    );
+    const extra = alongside.map((q, i) => sql`, ${sql.id(`alongside_${i}`)} as (${q})`);
+    let rows: readonly AppendedRow[];
     try {
-      await takeAppendLock(trx);
-      // One statement (a round trip per statement dominated the group commit): the
-      // stream row's version check, the events and their outbox rows. When the
-      // version check matches no row, no event is inserted and no row returns.
-      const streams = sql.table(`${schema}.streams`);
-      const stream =
-        expected === 'any'
-          ? sql`insert into ${streams} (stream_id, version) values (${streamId}, ${n}) on conflict (stream_id) do update set version = ${streams}.version + ${n}, updated_at = now() returning version`
-          : expected === 'no_stream' || expected === 0
-            ? sql`insert into ${streams} (stream_id, version) values (${streamId}, ${n}) on conflict (stream_id) do nothing returning version`
-            : sql`update ${streams} set version = ${expected + n}, updated_at = now() where stream_id = ${streamId} and version = ${expected} returning version`;
-      const input = JSON.stringify(events.map((e) => ({ id: e.eventId, type: e.type, data: e.data, metadata: e.metadata })));
-      const { rows } = await sql<Selectable<EventsTable>>`
-        with s as (${stream}),
-        e as (
-          insert into ${sql.table(`${schema}.events`)} (event_id, stream_id, stream_version, type, data, metadata)
-          select (x.v->>'id')::uuid, ${streamId}, (s.version - ${n}::int + x.ord)::int, x.v->>'type', x.v->'data', x.v->'metadata'
-          from s, jsonb_array_elements(${input}::jsonb) with ordinality as x(v, ord)
-          order by x.ord
-          returning *
-        ),
-        o as (insert into ${sql.table(`${schema}.outbox`)} (global_position, event_id) select global_position, event_id from e)
-        select * from e`.execute(trx);
-      if (rows.length === 0) throw new ConcurrencyError(streamId, expected, await currentVersion(trx, streamId));
-      const recorded = rows.map(eventRowToRecorded).sort((a, b) => a.streamVersion - b.streamVersion);
-      const version = recorded[n - 1]!.streamVersion;
-      return { streamId, version, firstPosition: recorded[0]!.globalPosition, lastPosition: recorded[n - 1]!.globalPosition, events: recorded };
+      ({ rows } = await sql<AppendedRow>`with appended as (select * from ${appendFn}(${lockKey[0]}::int4, ${lockKey[1]}::int4, ${payload}::jsonb, ${alongside.length > 0}))${sql.join(extra, sql``)}
+        select o_stream, o_version, o_position, o_event_id, o_recorded_at from appended order by o_position`.execute(k));
     } catch (e) {
-      if (e instanceof EventStoreError) throw e;
-      const pe = pgError(e);
-      if (pe.code === '23505' && pe.constraint === 'events_event_id_uq') throw new EventStoreError('ES_DUPLICATE_EVENT_ID', `an event of this append (stream ${streamId}) is already stored`, { cause: e });
-      if (pe.code === '23505' && (pe.constraint === 'events_stream_version_uq' || pe.constraint === 'streams_pkey')) throw new ConcurrencyError(streamId, expected, undefined, { cause: e });
-      throw storageError(`append to ${streamId}`, e);
+      throw appendError(e, prepared);
     }
+    const conflict = rows.length === 1 && rows[0]!.o_position === null ? rows[0]! : undefined;
+    if (conflict !== undefined) {
+      const p = prepared.find((x) => x.streamId === conflict.o_stream) ?? prepared[0]!;
+      throw new ConcurrencyError(p.streamId, p.expected, conflict.o_version);
+    }
+    // Positions rise in the order of the appends (one insert after another under the lock).
+    const results: AppendResult[] = [];
+    let at = 0;
+    for (const p of prepared) {
+      const part = rows.slice(at, at + p.events.length);
+      at += p.events.length;
+      if (part.length !== p.events.length || part.some((r) => r.o_stream !== p.streamId)) {
+        throw new EventStoreError('ES_STORAGE', `append to ${p.streamId}: append_events returned ${rows.length} rows for ${at} events`);
+      }
+      const events: RecordedEvent[] = part.map((r, i) => {
+        const e = p.events[i]!;
+        return { type: e.type, data: e.data, metadata: e.metadata, eventId: e.eventId, streamId: p.streamId, streamVersion: r.o_version, globalPosition: BigInt(r.o_position!), recordedAt: r.o_recorded_at! };
+      });
+      const first = events[0]!;
+      const last = events[events.length - 1]!;
+      results.push({ streamId: p.streamId, version: last.streamVersion, firstPosition: first.globalPosition, lastPosition: last.globalPosition, events });
+    }
+    return results;
+  }
+
+  function prepareAll(appends: readonly StreamAppend[]): PreparedAppend[] {
+    if (!Array.isArray(appends) || appends.length === 0) throw new EventStoreError('ES_INVALID_ARGUMENT', 'appendBatch needs at least one stream');
+    const prepared = appends.map((a) => prepare(a.streamId, a.expectedVersion, a.events));
+    const ids = new Set<string>();
+    for (const p of prepared) for (const e of p.events) {
+      if (ids.has(e.eventId)) throw new EventStoreError('ES_INVALID_ARGUMENT', `event id ${e.eventId} appears twice in one append`);
+      ids.add(e.eventId);
+    }
+    return prepared;
+  }
+
+  async function appendIn(trx: AnyKysely, p: PreparedAppend): Promise<AppendResult> {
+    const [result] = await appendBatchIn(trx, [p], []);
+    return result!;
   }
 
   async function inTransaction<T>(fn: (trx: Transaction<unknown>) => Promise<T>): Promise<T> {
@@ -241,7 +318,17 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
       const p = prepare(streamId, expectedVersion, events);
       if (o.trx?.isTransaction) return appendIn(o.trx, p);
       if (o.trx) throw new EventStoreError('ES_INVALID_ARGUMENT', 'append: trx must be a kysely Transaction');
-      return inTransaction((trx) => appendIn(trx, p));
+      const [result] = await appendBatchIn(root, [p], []);
+      notify();
+      return result!;
+    },
+    async appendBatch(appends, o = {}) {
+      const prepared = prepareAll(appends);
+      if (o.trx?.isTransaction) return appendBatchIn(o.trx, prepared, o.alongside ?? []);
+      if (o.trx) throw new EventStoreError('ES_INVALID_ARGUMENT', 'appendBatch: trx must be a kysely Transaction');
+      const results = await appendBatchIn(root, prepared, o.alongside ?? []);
+      notify();
+      return results;
     },
     transaction(fn) {
       return inTransaction(async (trx) => {
@@ -250,6 +337,7 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
         const tx: EventStoreTransaction<DB> = {
           db: trx as Transaction<DB>,
           append: async (streamId, expectedVersion, events) => appendIn(trx, prepare(streamId, expectedVersion, events)),
+          appendBatch: async (appends, o = {}) => appendBatchIn(trx, prepareAll(appends), o.alongside ?? []),
           readStream: (streamId, o = {}) => readStreamIn(trx, streamId, o),
         };
         return fn(tx);

@@ -4,6 +4,7 @@ export { assertStreamId, streamCategory } from './events.js';
 export type { EventMetadata, NewEvent, RecordedEvent } from './events.js';
 export { createEventStore } from './event-store.js';
 export type {
+  AppendBatchOptions,
   AppendResult,
   EventStore,
   EventStoreOptions,
@@ -12,6 +13,7 @@ export type {
   ReadAllPage,
   ReadStreamOptions,
   ReadStreamResult,
+  StreamAppend,
 } from './event-store.js';
 export { DEFAULT_SCHEMA, migrateToLatest } from './schema/migrate.js';
 export type { EventStoreTables } from './schema/tables.js';

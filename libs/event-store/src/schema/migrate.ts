@@ -1,15 +1,23 @@
 import type { AnyKysely } from '../any-db.js';
-import { Migrator, type Migration, type MigrationProvider, type MigrationResult } from 'kysely';
+import { Migrator, type MigrationProvider, type MigrationResult } from 'kysely';
 import { EventStoreError } from '../errors.js';
 import * as m20261127CreateEventStore from './migrations/20261127-2300-create-event-store.js';
+import * as m20261128AppendEventsFunction from './migrations/20261128-0200-append-events-function.js';
 
 /** Default Postgres schema holding the event-store tables. */
 export const DEFAULT_SCHEMA = 'kmsgrid';
 
 // In-code provider: migrations are bundled with the library (no directory
 // scan at run time, so esbuild bundles work). Keys sort by their timestamp.
-const MIGRATIONS: Readonly<Record<string, Migration>> = {
+// A migration gets the schema name too: SQL that kysely's WithSchema plugin
+// cannot reach (a function body) names its tables itself.
+type SchemaMigration = Readonly<{
+  up(db: AnyKysely, schema: string): Promise<void>;
+  down?(db: AnyKysely, schema: string): Promise<void>;
+}>;
+const MIGRATIONS: Readonly<Record<string, SchemaMigration>> = {
   '20261127_2300_create_event_store': m20261127CreateEventStore,
+  '20261128_0200_append_events_function': m20261128AppendEventsFunction,
 };
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -26,8 +34,8 @@ function schemaProvider(schema: string): MigrationProvider {
         Object.entries(MIGRATIONS).map(([name, mig]) => [
           name,
           {
-            up: (db: AnyKysely) => mig.up(db.withSchema(schema)),
-            ...(mig.down ? { down: (db: AnyKysely) => mig.down!(db.withSchema(schema)) } : {}),
+            up: (db: AnyKysely) => mig.up(db.withSchema(schema), schema),
+            ...(mig.down ? { down: (db: AnyKysely) => mig.down!(db.withSchema(schema), schema) } : {}),
           },
         ]),
       ),

@@ -287,6 +287,83 @@ export function eventStoreSuite(makeBackend: () => Promise<TestBackend>): void {
     });
   });
 
+  describe('appendBatch (one statement)', () => {
+    let store: EventStore<TestDb>;
+    beforeAll(async () => {
+      store = await freshStore();
+    });
+    const viewsTable = () => sql.table(`${store.schema}.views`);
+    const upsertView = (k: string, n: number) => sql`insert into ${viewsTable()} (k, n) values (${k}, ${n}) on conflict (k) do update set n = ${viewsTable()}.n + excluded.n`;
+    const views = () => store.db.withSchema(store.schema).selectFrom('views').selectAll().orderBy('k').execute();
+
+    it('appends to several streams and runs the alongside statements in one statement', async () => {
+      const r = await store.appendBatch(
+        [
+          { streamId: 'batch:a', expectedVersion: 'no_stream', events: [ev('Counted', { n: 1 }), ev('Counted', { n: 2 })] },
+          { streamId: 'batch:b', expectedVersion: 0, events: [ev('Counted', { n: 3 })] },
+          { streamId: 'batch:a', expectedVersion: 2, events: [ev('Renewed', { n: 4 })] },
+        ],
+        { alongside: [upsertView('batch', 4), upsertView('other', 1)] },
+      );
+      expect(r.map((x) => [x.streamId, x.version, x.events.map((e) => e.streamVersion)])).toEqual([
+        ['batch:a', 2, [1, 2]],
+        ['batch:b', 1, [1]],
+        ['batch:a', 3, [3]],
+      ]);
+      const positions = r.flatMap((x) => x.events.map((e) => e.globalPosition));
+      expect([...positions].sort((x, y) => (x < y ? -1 : 1))).toEqual(positions);
+      expect(r[0]!.events[1]).toMatchObject({ type: 'Counted', data: { n: 2 }, streamId: 'batch:a' });
+      const stored = await store.readStream('batch:a');
+      expect(stored.events.map((e) => [e.streamVersion, e.type, e.data, e.globalPosition])).toEqual([
+        [1, 'Counted', { n: 1 }, positions[0]],
+        [2, 'Counted', { n: 2 }, positions[1]],
+        [3, 'Renewed', { n: 4 }, positions[3]],
+      ]);
+      expect(stored.events[0]!.recordedAt).toEqual(r[0]!.events[0]!.recordedAt);
+      expect(await views()).toEqual([{ k: 'batch', n: 4 }, { k: 'other', n: 1 }]);
+    });
+
+    it('stores nothing, alongside statements included, when any stream conflicts', async () => {
+      const before = await store.headPosition();
+      const err = await store
+        .appendBatch(
+          [
+            { streamId: 'batch:b', expectedVersion: 1, events: [ev('Counted')] },
+            { streamId: 'batch:a', expectedVersion: 2, events: [ev('Counted')] }, // a is at 3
+          ],
+          { alongside: [upsertView('batch', 100)] },
+        )
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConcurrencyError);
+      expect(err).toMatchObject({ streamId: 'batch:a', expectedVersion: 2, actualVersion: 3 });
+      expect(await store.headPosition()).toBe(before);
+      expect((await store.readStream('batch:b')).version).toBe(1);
+      expect(await views()).toEqual([{ k: 'batch', n: 4 }, { k: 'other', n: 1 }]);
+    });
+
+    it('reports a conflict without alongside statements and keeps the transaction usable', async () => {
+      const r = await store.transaction(async (tx) => {
+        const conflict = await tx.appendBatch([{ streamId: 'batch:b', expectedVersion: 5, events: [ev('Counted')] }]).catch((e: unknown) => e);
+        const ok = await tx.appendBatch([{ streamId: 'batch:b', expectedVersion: 1, events: [ev('Counted')] }]);
+        return { conflict, ok: ok[0]!.version };
+      });
+      expect(r.conflict).toMatchObject({ streamId: 'batch:b', actualVersion: 1 });
+      expect(r.ok).toBe(2);
+    });
+
+    it('refuses an empty batch and an event id used twice across streams', async () => {
+      await expect(store.appendBatch([])).rejects.toMatchObject({ code: 'ES_INVALID_ARGUMENT' });
+      const eventId = randomUUID();
+      await expect(
+        store.appendBatch([
+          { streamId: 'batch:c', expectedVersion: 'any', events: [{ ...ev('Counted'), eventId }] },
+          { streamId: 'batch:d', expectedVersion: 'any', events: [{ ...ev('Counted'), eventId }] },
+        ]),
+      ).rejects.toMatchObject({ code: 'ES_INVALID_ARGUMENT' });
+      expect((await store.readStream('batch:c')).exists).toBe(false);
+    });
+  });
+
   describe('outbox relay (JetStream)', () => {
     let nc: NatsConnection;
     let jsm: JetStreamManager;
