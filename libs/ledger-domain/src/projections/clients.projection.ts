@@ -75,6 +75,13 @@ export const clientsProjection: Projection<ClientRow, ClientKey> = {
       last_request_id: origin.requestId,
     };
   },
+  merge: (stored, delta) => ({
+    ...delta,
+    first_seen_at: stored.first_seen_at,
+    last_counted_at: delta.last_counted_at ?? stored.last_counted_at,
+    request_count: stored.request_count + delta.request_count,
+    refused_count: stored.refused_count + delta.refused_count,
+  }),
 };
 
 /** Row to domain mapper. */

@@ -31,4 +31,13 @@ export const countsProjection: Projection<CountGroupRow, string> = {
       last_request_id: origin.requestId,
     };
   },
+  merge: (stored, delta) => {
+    const lowest = minOrNull(stored.lowest_n_policy, delta.lowest_n_policy);
+    const highest = maxOrNull(stored.highest_n_policy, delta.highest_n_policy);
+    return { ...delta, lowest_n_policy: lowest, highest_n_policy: highest, threshold_status: thresholdStatus(delta.reported_count, lowest, highest) };
+  },
 };
+
+// SQL's least/greatest: null only when both are.
+const minOrNull = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
+const maxOrNull = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));

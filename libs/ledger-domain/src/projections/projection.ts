@@ -12,4 +12,11 @@ export type Projection<Row, Key> = Readonly<{
   keyOf: (event: CountGroupEvent) => Key | null;
   /** The row after the event; `row` is null when it does not exist yet (and stays null for an event of no row). Never mutates `row`. */
   evolve: (row: Row | null, event: CountGroupEvent) => Row | null;
+  /**
+   * The stored row combined with a delta: `merge(stored, fold(null, events))`
+   * equals `fold(stored, events)` for any events of the same key. This lets a
+   * writer fold a batch without reading the stored rows and let the database
+   * combine them (the ledger's upserts mirror these functions in SQL).
+   */
+  merge: (stored: Row, delta: Row) => Row;
 }>;

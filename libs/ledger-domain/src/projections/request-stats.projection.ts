@@ -55,6 +55,11 @@ export const requestStatsProjection: Projection<RequestStatsRow, string> = {
     if (column !== undefined) next[column]++;
     return next;
   },
+  merge: (stored, delta) => {
+    const next: RequestStatsRow = { ...delta, total_requests: stored.total_requests + delta.total_requests, failed_requests: stored.failed_requests + delta.failed_requests };
+    for (const c of LICENSE_STATUS_COLUMNS) next[c] = stored[c] + delta[c];
+    return next;
+  },
 };
 
 /** Row to domain mapper. */
