@@ -97,25 +97,31 @@ export function createIngressServer(options: IngressOptions): IngressServer {
     end(): void;
   }
 
-  function onConnection(socket: Socket): void {
+  /** Association group ids: a counter seeded once at random (randomBytes per connection cost ~2 us). */
+  const assocGroupIds = assocGroupIdSequence(randomBytes(4).readUInt32LE(0));
+
+  /**
+   * One accepted connection. `localPort` is the listener's port (an accepted socket's local
+   * port always is), which spares a getsockname per connection; `secondaryAddress` is its text.
+   */
+  function onConnection(socket: Socket, localPort: number, secondaryAddress: string): void {
     if (draining) {
       socket.destroy();
       return;
     }
     counters.connectionsAccepted++;
     counters.connectionsActive++;
-    socket.setNoDelay(true);
     const remoteAddress = normalizeAddress(socket.remoteAddress);
     const span = tracer.startSpan(SPAN.rpcConnection, {
       kind: SpanKind.SERVER,
-      attributes: { [ATTR.networkPeerAddress]: remoteAddress, [ATTR.networkPeerPort]: socket.remotePort ?? 0, [ATTR.serverPort]: socket.localPort ?? 0 },
+      attributes: { [ATTR.networkPeerAddress]: remoteAddress, [ATTR.networkPeerPort]: socket.remotePort ?? 0, [ATTR.serverPort]: localPort },
     });
     const connCtx = trace.setSpan(context.active(), span);
     const rpc = new RpcServerConnection({
       ndr64: options.ndr64 ?? true,
       btfn: options.btfn ?? true,
-      secondaryAddress: String(socket.localPort ?? 1688),
-      assocGroupId: randomBytes(4).readUInt32LE(0),
+      secondaryAddress,
+      assocGroupId: assocGroupIds(),
       maxPduSize,
     });
     const pending: RpcServerEvent[] = [];
@@ -170,7 +176,7 @@ export function createIngressServer(options: IngressOptions): IngressServer {
             case 'call': {
               // One call at a time per connection: stop reading until it is answered (backpressure).
               socket.pause();
-              const answer = await context.with(connCtx, () => answerCall(ev, remoteAddress, socket.localPort ?? 0));
+              const answer = await context.with(connCtx, () => answerCall(ev, remoteAddress, localPort));
               if (socket.destroyed) return;
               if (answer === undefined) {
                 conn.end();
@@ -279,22 +285,27 @@ export function createIngressServer(options: IngressOptions): IngressServer {
   }
 
   async function listenOne(addr: ListenAddress, ipv6Only: boolean): Promise<ListenAddress> {
-    const server = createServer({ noDelay: true, pauseOnConnect: false }, onConnection);
+    // noDelay: the server sets TCP_NODELAY on every accepted socket itself.
+    const server = createServer({ noDelay: true, pauseOnConnect: false });
     server.maxConnections = options.maxConnections ?? 20_000;
     server.on('drop', () => {
       counters.connectionsDropped++;
     });
     server.on('error', (err) => log.error('listener error', { address: formatHostPort(addr), error: err }));
-    await new Promise<void>((resolve, reject) => {
+    const real = await new Promise<ListenAddress>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: addr.host, port: addr.port, ipv6Only, backlog: 4096 }, () => {
         server.off('error', reject);
-        resolve();
+        const a = server.address();
+        const bound = typeof a === 'object' && a ? { host: a.address, port: a.port } : addr;
+        // Registered before any connection can be accepted; port 0 is only known now.
+        const secondaryAddress = String(bound.port);
+        server.on('connection', (socket: Socket) => onConnection(socket, bound.port, secondaryAddress));
+        resolve(bound);
       });
     });
     servers.push(server);
-    const a = server.address();
-    return typeof a === 'object' && a ? { host: a.address, port: a.port } : addr;
+    return real;
   }
 
   return {
@@ -326,5 +337,19 @@ export function createIngressServer(options: IngressOptions): IngressServer {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const waitDrain = (s: Socket) => new Promise<void>((r) => s.once('drain', () => r()).once('close', () => r()));
 const hex32 = (n: number) => `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
-/** `::ffff:127.0.0.1` (IPv4 on a dual-stack socket) is reported as `127.0.0.1`. */
-const normalizeAddress = (a: string | undefined) => (a ?? 'unknown').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+/** `::ffff:127.0.0.1` (IPv4 on a dual-stack socket) is reported as `127.0.0.1`; plain IPv4 skips the regex. */
+const normalizeAddress = (a: string | undefined) =>
+  a === undefined ? 'unknown' : a.startsWith('::ffff:') ? a.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '') : a;
+
+/**
+ * Unique-enough assoc_group_ids: consecutive from a random seed, never 0 (a client's
+ * bind asks for a new group with 0). Only this connection's client ever sees its id.
+ */
+function assocGroupIdSequence(seed: number): () => number {
+  let next = seed >>> 0;
+  return () => {
+    next = (next + 1) >>> 0;
+    if (next === 0) next = 1;
+    return next;
+  };
+}
