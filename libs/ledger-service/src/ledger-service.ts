@@ -9,7 +9,7 @@ import {
   type LedgerRecordRequest,
   type LedgerStatusReply,
 } from '@kmsgrid/contracts';
-import { migrateToLatest, type EventMetadata, type EventStore } from '@kmsgrid/event-store';
+import { migrateToLatest, type EventMetadata, type EventStore, type StreamAppend } from '@kmsgrid/event-store';
 import {
   COUNT_GROUP_CATEGORY,
   countGroupStreamId,
@@ -23,7 +23,7 @@ import {
 } from '@kmsgrid/ledger-domain';
 import { ATTR, CORRELATION_ID_HEADER, SPAN, TRACEPARENT_HEADER, TRACESTATE_HEADER, getTracer, injectTraceContext, recordError } from '@kmsgrid/telemetry';
 import { LedgerServiceError, toLedgerError } from './errors.js';
-import { applyToProjections, truncateProjections, type StoredCountGroupEvent } from './projection-writer.js';
+import { applyToProjections, projectionUpserts, truncateProjections, type StoredCountGroupEvent } from './projection-writer.js';
 import { queryClients, queryStatus } from './queries.js';
 import { loadCountGroups, toStoredCountGroupEvent } from './restore.js';
 import type { LedgerDatabase, LedgerTables } from './schema/ledger-tables.js';
@@ -200,6 +200,7 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
   const counters = { batches: 0, recorded: 0, events: 0, failedBatches: 0, loads: 0 };
 
   const queue: Pending[] = [];
+  const exclusive: (() => Promise<void>)[] = [];
   let looping: Promise<void> | undefined;
   let cancelTimer: (() => void) | undefined;
 
@@ -320,10 +321,22 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
 
   async function runLoop(): Promise<void> {
     try {
-      while (queue.length > 0) await commitBatch(queue.splice(0, maxSize));
+      while (queue.length > 0 || exclusive.length > 0) {
+        const task = exclusive.shift();
+        if (task !== undefined) await task();
+        else await commitBatch(queue.splice(0, maxSize));
+      }
     } finally {
       looping = undefined;
     }
+  }
+
+  /** Runs `fn` between two batches of this writer (the rebuild must not interleave with a commit). */
+  function betweenBatches<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      exclusive.push(() => fn().then(resolve, reject));
+      if (looping === undefined) looping = runLoop();
+    });
   }
 
   function stateOf(applicationId: string): CountGroupState {
@@ -407,24 +420,33 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
       parent,
     );
     for (const d of decided) d.item.span.addLink({ context: batchSpan.spanContext() });
+    // Stream versions are known before the commit: the append checks each group is at `versions`.
+    const appends: StreamAppend[] = [];
+    const stored: StoredCountGroupEvent[] = [];
+    for (const [applicationId, list] of byGroup) {
+      const expected = versions.get(applicationId) ?? 0;
+      appends.push({
+        streamId: countGroupStreamId(applicationId),
+        expectedVersion: expected,
+        events: list.map(({ item, event }) => ({ type: event.type, data: event.data, metadata: metadataOf(item) })),
+      });
+      list.forEach(({ event }, i) => stored.push({ event, streamVersion: expected + i + 1 }));
+    }
     const nextVersions = new Map<string, number>();
     try {
-      await context.with(trace.setSpan(parent, batchSpan), () =>
-        store.transaction(async (tx) => {
-          const stored: StoredCountGroupEvent[] = [];
-          for (const [applicationId, list] of byGroup) {
-            const result = await tx.append(
-              countGroupStreamId(applicationId),
-              versions.get(applicationId) ?? 0,
-              list.map(({ item, event }) => ({ type: event.type, data: event.data, metadata: metadataOf(item) })),
-            );
-            nextVersions.set(applicationId, result.version);
-            result.events.forEach((recorded, i) => stored.push({ event: (list[i] as { event: CountGroupEvent }).event, streamVersion: recorded.streamVersion }));
-          }
-          await applyToProjections(tables(tx.db), stored);
-          await opts.hooks?.beforeCommit?.(tx.db as Transaction<unknown>, { requests: decided.length, events: eventCount });
-        }),
+      // One statement, one round trip: the append and the projection upserts beside it.
+      const alongside = projectionUpserts(schema, stored);
+      const beforeCommit = opts.hooks?.beforeCommit;
+      const results = await context.with(trace.setSpan(parent, batchSpan), () =>
+        beforeCommit === undefined
+          ? store.appendBatch(appends, { alongside })
+          : store.transaction(async (tx) => {
+              const r = await tx.appendBatch(appends, { alongside });
+              await beforeCommit(tx.db as Transaction<unknown>, { requests: decided.length, events: eventCount });
+              return r;
+            }),
       );
+      [...byGroup.keys()].forEach((applicationId, i) => nextVersions.set(applicationId, results[i]!.version));
     } catch (err) {
       recordError(batchSpan, err);
       batchSpan.end();
@@ -538,7 +560,7 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
 
     async rebuildProjections() {
       try {
-        return await rebuild();
+        return await (leader ? betweenBatches(rebuild) : rebuild());
       } catch (err) {
         throw toLedgerError(err, 'KMSG_ERR_LEDGER_UNAVAILABLE');
       }
@@ -557,7 +579,7 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
         const page = await store.readAll({ fromPosition: from, limit: REBUILD_PAGE, trx: tx.db });
         if (page.events.length === 0) break;
         const events = page.events.filter((e) => e.streamId.startsWith(STREAM_PREFIX)).map(toStoredCountGroupEvent);
-        await applyToProjections(db, events);
+        await applyToProjections(tx.db, schema, events);
         replayed += events.length;
         from = page.nextPosition;
       }

@@ -1,5 +1,4 @@
-import { sql, type Insertable, type Kysely, type QueryCreator, type RawBuilder } from 'kysely';
-import { jsonArrayFrom } from 'kysely/helpers/postgres';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import {
   clientsProjection,
   countsProjection,
@@ -8,34 +7,11 @@ import {
   type CountGroupEvent,
   type RequestStatsRow,
 } from '@kmsgrid/ledger-domain';
-import type { ClientsTable } from './schema/clients.table.js';
 import type { LedgerTables } from './schema/ledger-tables.js';
-import {
-  clientRowFromDb,
-  clientRowToDb,
-  countGroupRowFromDb,
-  countGroupRowToDb,
-  requestStatsRowFromDb,
-  requestStatsRowToDb,
-  type CountGroupRecord,
-} from './schema/mappers.js';
+import { clientRowToDb, countGroupRowToDb, requestStatsRowToDb, type CountGroupRecord } from './schema/mappers.js';
 
 /** A count group event with its version in its stream, as appended. */
 export type StoredCountGroupEvent = Readonly<{ event: CountGroupEvent; streamVersion: number }>;
-
-// 23 columns x 1000 rows stays well below Postgres' 65535 bind parameters.
-const CHUNK = 1000;
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
-  return out;
-}
-
-/** `SET col = excluded.col` for every column (the row was folded in memory from the stored one). */
-function setFromExcluded<Col extends string>(columns: readonly Col[]): Record<Col, RawBuilder<never>> {
-  return Object.fromEntries(columns.map((c) => [c, sql.ref<never>(`excluded.${c}`)])) as Record<Col, RawBuilder<never>>;
-}
 
 const CLIENT_COLUMNS = [
   'first_seen_at',
@@ -84,121 +60,91 @@ const REQUEST_STATS_COLUMNS = [
   'updated_at',
 ] as const satisfies readonly (keyof RequestStatsRow)[];
 
-type Db = Kysely<LedgerTables>;
-type Upsert = (db: QueryCreator<LedgerTables>) => { execute(): Promise<unknown> };
+/** One of the three projections: its table, key and how SQL merges a delta row into the stored one. */
+type TableSpec = Readonly<{ table: string; key: readonly string[]; set: readonly string[] }>;
+
+/** `col = excluded.col`: the delta's value replaces the stored one. */
+const replaced = (cols: readonly string[]) => cols.map((c) => `${c} = excluded.${c}`);
+/** `col = t.col + excluded.col`: counters add up. */
+const added = (cols: readonly string[]) => cols.map((c) => `${c} = t.${c} + excluded.${c}`);
+
+// These SET lists are Projection.merge of ledger-domain in SQL (the `t` row is the stored one);
+// ledger-service's batch test checks them against a fold of every event.
+const REPLACED_CLIENT_COLUMNS = CLIENT_COLUMNS.filter((c) => !['first_seen_at', 'last_counted_at', 'request_count', 'refused_count'].includes(c));
+const CLIENTS: TableSpec = {
+  table: 'clients',
+  key: ['application_id', 'cmid'],
+  set: [...replaced(REPLACED_CLIENT_COLUMNS), 'last_counted_at = coalesce(excluded.last_counted_at, t.last_counted_at)', ...added(['request_count', 'refused_count'])],
+};
+const LOWEST = 'least(t.lowest_n_policy, excluded.lowest_n_policy)';
+const HIGHEST = 'greatest(t.highest_n_policy, excluded.highest_n_policy)';
+const COUNT_GROUPS: TableSpec = {
+  table: 'count_groups',
+  key: ['application_id'],
+  set: [
+    ...replaced(COUNT_GROUP_COLUMNS.filter((c) => !['lowest_n_policy', 'highest_n_policy', 'threshold_status'].includes(c))),
+    `lowest_n_policy = ${LOWEST}`,
+    `highest_n_policy = ${HIGHEST}`,
+    // thresholdStatus(reported, lowest, highest) of the merged N-policies.
+    `threshold_status = case when ${LOWEST} is null or ${HIGHEST} is null or excluded.reported_count < ${LOWEST} then 'below' when excluded.reported_count >= ${HIGHEST} then 'met' else 'partial' end`,
+  ],
+};
+const REQUEST_STATS: TableSpec = {
+  table: 'request_stats',
+  key: ['application_id'],
+  set: [...added(REQUEST_STATS_COLUMNS.filter((c) => c !== 'updated_at')), 'updated_at = excluded.updated_at'],
+};
+
+/** `insert ... select from jsonb rows ... on conflict do update` of one projection, the rows as one jsonb parameter. */
+function upsert(schema: string, spec: TableSpec, rows: readonly object[]): RawBuilder<unknown> {
+  const table = sql.raw(`${schema}.${spec.table}`);
+  return sql`insert into ${table} as t select * from jsonb_populate_recordset(null::${table}, ${JSON.stringify(rows)}::jsonb)
+    on conflict (${sql.raw(spec.key.join(', '))}) do update set ${sql.raw(spec.set.join(', '))}`;
+}
 
 /**
- * Applies events to the three projections through `db` (a transaction bound
- * to the ledger's schema): loads the rows the events touch, folds the events
- * with ledger-domain's projection `evolve` functions in order, and upserts
- * each touched row once. Live batches and the rebuild both go through here,
- * which is why a rebuild equals the live tables.
+ * The projection writes of a batch of count group events (in stream order),
+ * without reading a row: each touched row is folded from null over the
+ * batch with ledger-domain's `evolve` (a delta) and the upsert merges it
+ * into the stored row in SQL, as `Projection.merge` does. Three statements
+ * at most, meant to run beside the events' append (EventStore.appendBatch's
+ * `alongside`) so they commit together in one round trip.
  */
-export async function applyToProjections(db: Db, events: readonly StoredCountGroupEvent[]): Promise<void> {
-  if (events.length === 0) return;
-  // Two statements per batch (one read, one write with data-modifying CTEs):
-  // in the group commit each statement's round trip costs more than its SQL.
-  const clientKeys = new Map<string, readonly [string, string]>();
-  for (const { event } of events) {
-    const k = clientsProjection.keyOf(event);
-    if (k !== null) clientKeys.set(`${k.applicationId}/${k.cmid}`, [k.applicationId, k.cmid]);
-  }
-  const ids = [...new Set(events.map((e) => e.event.data.applicationId))];
-  const keyChunks = chunks([...clientKeys.values()]);
-  const loaded = await loadRows(db, ids, keyChunks[0] ?? []);
-  for (const part of keyChunks.slice(1)) loaded.clients.push(...(await selectClients(db, part).execute()));
-
-  const clients = new Map<string, ClientRow>(loaded.clients.map((r) => [`${r.application_id}/${r.cmid}`, clientRowFromDb(r)]));
-  const groups = new Map<string, CountGroupRecord>(loaded.groups.map((r) => [r.application_id, countGroupRowFromDb(r)]));
-  const stats = new Map<string, RequestStatsRow>(loaded.stats.map((r) => [r.application_id, requestStatsRowFromDb(r)]));
-  const changedClients = new Set<string>();
+export function projectionUpserts(schema: string, events: readonly StoredCountGroupEvent[]): RawBuilder<unknown>[] {
+  const clients = new Map<string, ClientRow>();
+  const groups = new Map<string, CountGroupRecord>();
+  const stats = new Map<string, RequestStatsRow>();
   for (const { event, streamVersion } of events) {
     const k = clientsProjection.keyOf(event);
     if (k !== null) {
       const key = `${k.applicationId}/${k.cmid}`;
       const next = clientsProjection.evolve(clients.get(key) ?? null, event);
-      if (next !== null) {
-        clients.set(key, next);
-        changedClients.add(key);
-      }
+      if (next !== null) clients.set(key, next);
     }
-    const g = countsProjection.evolve(groups.get(event.data.applicationId) ?? null, event);
-    if (g !== null) groups.set(g.application_id, { ...g, stream_version: streamVersion });
-    const r = requestStatsProjection.evolve(stats.get(event.data.applicationId) ?? null, event);
-    if (r !== null) stats.set(r.application_id, r);
+    const id = event.data.applicationId;
+    const g = countsProjection.evolve(groups.get(id) ?? null, event);
+    if (g !== null) groups.set(id, { ...g, stream_version: streamVersion });
+    const r = requestStatsProjection.evolve(stats.get(id) ?? null, event);
+    if (r !== null) stats.set(id, r);
   }
-
-  const clientParts = chunks([...changedClients].map((k) => clientRowToDb(clients.get(k) as ClientRow)));
-  const groupRows = ids.flatMap((id) => {
-    const r = groups.get(id);
-    return r === undefined ? [] : [countGroupRowToDb(r)];
-  });
-  const statsRows = ids.flatMap((id) => {
-    const r = stats.get(id);
-    return r === undefined ? [] : [requestStatsRowToDb(r)];
-  });
-  for (const part of clientParts.slice(1)) await upsertClients(db, part).execute();
-  const upserts: Upsert[] = [];
-  const first = clientParts[0];
-  if (first !== undefined) upserts.push((q) => upsertClients(q, first));
-  if (groupRows.length > 0) {
-    upserts.push((q) =>
-      q
-        .insertInto('count_groups')
-        .values(groupRows)
-        .onConflict((oc) => oc.column('application_id').doUpdateSet(setFromExcluded(COUNT_GROUP_COLUMNS)))
-        .returning('application_id'),
-    );
-  }
-  if (statsRows.length > 0) {
-    upserts.push((q) =>
-      q
-        .insertInto('request_stats')
-        .values(statsRows)
-        .onConflict((oc) => oc.column('application_id').doUpdateSet(setFromExcluded(REQUEST_STATS_COLUMNS)))
-        .returning('application_id'),
-    );
-  }
-  const last = upserts.pop();
-  if (last === undefined) return;
-  let q: QueryCreator<LedgerTables> = db;
-  upserts.forEach((u, i) => {
-    q = q.with(`u${i}`, (c) => u(c as QueryCreator<LedgerTables>) as never) as unknown as QueryCreator<LedgerTables>;
-  });
-  await last(q).execute();
+  const out: RawBuilder<unknown>[] = [];
+  if (clients.size > 0) out.push(upsert(schema, CLIENTS, [...clients.values()].map(clientRowToDb)));
+  if (groups.size > 0) out.push(upsert(schema, COUNT_GROUPS, [...groups.values()].map(countGroupRowToDb)));
+  if (stats.size > 0) out.push(upsert(schema, REQUEST_STATS, [...stats.values()].map(requestStatsRowToDb)));
+  return out;
 }
 
-function upsertClients(q: QueryCreator<LedgerTables>, rows: readonly Insertable<ClientsTable>[]) {
-  return q
-    .insertInto('clients')
-    .values(rows)
-    .onConflict((oc) => oc.columns(['application_id', 'cmid']).doUpdateSet(setFromExcluded(CLIENT_COLUMNS)))
-    .returning('cmid');
-}
-
-function selectClients(q: QueryCreator<LedgerTables>, keys: readonly (readonly [string, string])[]) {
-  const all = q.selectFrom('clients').selectAll();
-  if (keys.length === 0) return all.where(sql<boolean>`false`);
-  return all.where((eb) => eb(eb.refTuple('application_id', 'cmid'), 'in', keys.map(([a, c]) => eb.tuple(a, c))));
-}
-
-// json_agg turns timestamptz into ISO strings; the mappers take the pg shape (Date).
-const toDate = (v: unknown): Date => new Date(v as string);
-const toDateOrNull = (v: unknown): Date | null => (v === null ? null : toDate(v));
-
-async function loadRows(db: Db, ids: readonly string[], keys: readonly (readonly [string, string])[]) {
-  const row = await db
-    .selectNoFrom((eb) => [
-      jsonArrayFrom(selectClients(db, keys)).as('clients'),
-      jsonArrayFrom(eb.selectFrom('count_groups').selectAll().where('application_id', 'in', ids)).as('groups'),
-      jsonArrayFrom(eb.selectFrom('request_stats').selectAll().where('application_id', 'in', ids)).as('stats'),
-    ])
-    .executeTakeFirstOrThrow();
-  return {
-    clients: row.clients.map((r) => ({ ...r, first_seen_at: toDate(r.first_seen_at), last_seen_at: toDate(r.last_seen_at), last_counted_at: toDateOrNull(r.last_counted_at) })),
-    groups: row.groups.map((r) => ({ ...r, updated_at: toDate(r.updated_at) })),
-    stats: row.stats.map((r) => ({ ...r, updated_at: toDate(r.updated_at) })),
-  };
+/**
+ * Applies events to the three projections through `db` in one statement (the
+ * rebuild and the catch-up at restore; live batches pass
+ * {@link projectionUpserts} to the append instead). Same folding and merging
+ * as the live path, which is why a rebuild equals the live tables.
+ */
+export async function applyToProjections(db: Kysely<unknown>, schema: string, events: readonly StoredCountGroupEvent[]): Promise<void> {
+  const upserts = projectionUpserts(schema, events);
+  if (upserts.length === 0) return;
+  const ctes = upserts.map((u, i) => sql`${sql.raw(i === 0 ? 'with' : ',')} ${sql.id(`p${i}`)} as (${u})`);
+  await sql`${sql.join(ctes, sql` `)} select 1`.execute(db);
 }
 
 /** Empties the projection tables (rebuild). */

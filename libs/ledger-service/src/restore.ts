@@ -14,7 +14,7 @@ import {
 } from '@kmsgrid/ledger-domain';
 import type { Logger } from '@kmsgrid/config';
 import { applyToProjections, type StoredCountGroupEvent } from './projection-writer.js';
-import type { LedgerDatabase, LedgerTables } from './schema/ledger-tables.js';
+import type { LedgerDatabase } from './schema/ledger-tables.js';
 import { countGroupRowFromDb } from './schema/mappers.js';
 
 /** The writer's in-memory state: one count group per application and the version of its stream. */
@@ -100,6 +100,6 @@ async function catchUp(db: Kysely<LedgerDatabase>, store: EventStore<unknown>, a
     const page = await store.readStream(streamId, { fromVersion: from, toVersion: from + CATCH_UP_PAGE - 1 });
     if (page.events.length === 0) return;
     const events = page.events.map(toStoredCountGroupEvent);
-    await db.transaction().execute((trx) => applyToProjections(trx as unknown as Kysely<LedgerTables>, events));
+    await applyToProjections(db as Kysely<unknown>, store.schema, events);
   }
 }

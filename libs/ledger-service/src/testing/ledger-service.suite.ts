@@ -1,6 +1,18 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerClientDto } from '@kmsgrid/contracts';
-import { APPLICATIONS, COUNT_WINDOW_MS, LICENSE_STATUS, NO_APPLICATION_ID } from '@kmsgrid/ledger-domain';
+import {
+  APPLICATIONS,
+  COUNT_WINDOW_MS,
+  LICENSE_STATUS,
+  NO_APPLICATION_ID,
+  clientsProjection,
+  countsProjection,
+  requestStatsProjection,
+  type Projection,
+} from '@kmsgrid/ledger-domain';
+import type { StoredCountGroupEvent } from '../projection-writer.js';
+import { toStoredCountGroupEvent } from '../restore.js';
+import { clientRowFromDb, countGroupRowFromDb, requestStatsRowFromDb } from '../schema/mappers.js';
 import type { LedgerService } from '../ledger-service.js';
 import { LedgerServiceError } from '../errors.js';
 import { LedgerTestEnv, countEvents, dumpProjections, type TestBackend } from './backends.js';
@@ -280,6 +292,51 @@ export function ledgerServiceSuite(makeBackend: () => Promise<TestBackend>): voi
       expect((await store.readStream(`countgroup:${APPLICATIONS.windows}`)).version).toBe(
         (live.count_groups.find((r) => r['application_id'] === APPLICATIONS.windows)?.['stream_version'] as number) + 1,
       );
+    });
+
+    it('the tables written batch by batch (deltas merged in SQL) equal a fold of every stored event', async () => {
+      const clock = new ManualClock(day(0));
+      const { ledger, schema, store } = await fresh(clock);
+      for (let round = 0; round < 6; round++) {
+        clock.advance(DAY_MS * 2);
+        // Concurrent calls: batches of several requests, repeating CMIDs inside one batch too.
+        await Promise.all(
+          Array.from({ length: 40 }, (_, i) => {
+            const n = round * 7 + i;
+            const spec: RequestSpec = {
+              cmid: guid(n % 23),
+              ...(n % 5 === 0 ? SERVER : WIN7),
+              licenseStatus: n % 7,
+              ...(n % 9 === 0 ? { applicationId: APPLICATIONS.office2010, kmsCountedId: KMS_IDS.office2013 } : {}),
+              ...(n % 6 === 0 ? { refused: { hresult: 0xc004f06c, reason: 'time' } } : {}),
+            };
+            return ledger.record(recordRequest(spec, clock.now()));
+          }),
+        );
+      }
+      // Refusals alone in their batch, of CMIDs counted before: the stored last_counted_at must stay.
+      for (const c of [1, 2, 3]) await ledger.record(recordRequest({ cmid: guid(c), ...WIN7, refused: { hresult: 0xc004f06c, reason: 'time' } }, clock.now()));
+      expect(ledger.stats().batches).toBeLessThan(240);
+      const events: StoredCountGroupEvent[] = [];
+      for await (const e of store.streamAll()) events.push(toStoredCountGroupEvent(e));
+      const fold = <Row>(p: Projection<Row, unknown>, withVersion = false): Row[] => {
+        const table = new Map<string, Row>();
+        for (const { event, streamVersion } of events) {
+          const key = p.keyOf(event);
+          if (key === null) continue;
+          const k = JSON.stringify(key);
+          const next = p.evolve(table.get(k) ?? null, event);
+          if (next !== null) table.set(k, withVersion ? { ...next, stream_version: streamVersion } : next);
+        }
+        return [...table.values()];
+      };
+      const byKey = (r: { application_id: string; cmid?: string }) => `${r.application_id}/${r.cmid ?? ''}`;
+      const sorted = <R extends { application_id: string; cmid?: string }>(rows: R[]) => rows.sort((a, b) => (byKey(a) < byKey(b) ? -1 : 1));
+      const tables = await dumpProjections(env.db, schema);
+      expect(tables.clients.length).toBeGreaterThan(20);
+      expect(sorted(tables.clients.map((r) => clientRowFromDb(r as never)))).toEqual(sorted(fold(clientsProjection)));
+      expect(sorted(tables.count_groups.map((r) => countGroupRowFromDb(r as never)))).toEqual(sorted(fold(countsProjection, true)));
+      expect(sorted(tables.request_stats.map((r) => requestStatsRowFromDb(r as never)))).toEqual(sorted(fold(requestStatsProjection)));
     });
 
     it('lists clients with filters and keyset paging', async () => {
