@@ -31,10 +31,16 @@ export type OutboxRelayOptions<DB = unknown> = Readonly<{
   js: Pick<JetStreamClient, 'publish'>;
   /** Subject prefix (default `kmsgrid.events`): events go to `<prefix>.<aggregate>.<EventType>`. */
   subjectPrefix?: string;
-  /** Outbox rows per batch (default 100). */
+  /** Outbox rows per batch (default 500). */
   batchSize?: number;
   /** Poll interval when idle (default 250 ms); appends through `store` wake the relay at once. */
   pollIntervalMs?: number;
+  /**
+   * Least time between the starts of two passes woken by appends (default
+   * 20 ms): under load one pass takes the commits of the last 20 ms instead of
+   * one pass (a read and an update) per commit. Bounds the added delivery latency.
+   */
+  coalesceMs?: number;
   /** How long to wait for each PubAck (default 5000 ms). */
   publishTimeoutMs?: number;
   /** Retry delays after failures (default 100 ms doubling to 30 s, jittered). */
@@ -91,8 +97,9 @@ export class RelayPublishError extends EventStoreError {
 export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay {
   const { store, js } = opts;
   const prefix = opts.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
-  const batchSize = opts.batchSize ?? 100;
+  const batchSize = opts.batchSize ?? 500;
   const pollIntervalMs = opts.pollIntervalMs ?? 250;
+  const coalesceMs = opts.coalesceMs ?? 20;
   const publishTimeoutMs = opts.publishTimeoutMs ?? 5000;
   const drainTimeoutMs = opts.drainTimeoutMs ?? 5000;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new EventStoreError('ES_INVALID_ARGUMENT', 'relay batchSize must be in 1..10000');
@@ -192,9 +199,13 @@ export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay
     });
 
   async function loop(): Promise<void> {
+    let passStarted = Number.NEGATIVE_INFINITY;
     while (!stopping) {
       try {
+        const sincePass = performance.now() - passStarted;
+        if (wakePending && sincePass < coalesceMs) await sleep(coalesceMs - sincePass, false);
         wakePending = false;
+        passStarted = performance.now();
         const r = await exclusive(publishBatch);
         consecutiveFailures = 0;
         lastError = undefined;
