@@ -116,6 +116,40 @@ describe('kms-ingress over TCP on loopback', () => {
     expect(await c.waitClosed(3000)).toBe(true);
   });
 
+  it('closes a connection at its maximum age even while it keeps sending', async () => {
+    const port = await start(async () => activate(1), { idleTimeoutMs: 5000, maxConnectionAgeMs: 300 });
+    const c = await RawKmsClient.connect(port);
+    const drip = connect({ port, host: '127.0.0.1' });
+    drip.on('error', () => {}).resume();
+    // A bind header announcing a 184-byte PDU, then one byte every 50 ms: never idle, never complete.
+    drip.write(Buffer.from('05000b0310000000b800000002000000', 'hex'));
+    const timer = setInterval(() => drip.write(Buffer.alloc(1)), 50);
+    try {
+      const closed = new Promise<boolean>((r) => drip.once('close', () => r(true)));
+      const started = Date.now();
+      expect(await Promise.race([closed, new Promise<boolean>((r) => setTimeout(() => r(false), 3000))])).toBe(true);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(await c.waitClosed(3000)).toBe(true);
+    } finally {
+      clearInterval(timer);
+      drip.destroy();
+    }
+  });
+
+  it('closes after the client, and keeps a connection that is not idle', async () => {
+    const port = await start(async () => activate(3), { idleTimeoutMs: 400 });
+    const c = await RawKmsClient.connect(port);
+    await c.bind();
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await c.activate(windows10Request())).kind).toBe('ok');
+    }
+    c.close();
+    const deadline = Date.now() + 3000;
+    while (server!.stats().connectionsActive > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(server!.stats()).toMatchObject({ connectionsAccepted: 1, connectionsActive: 0, requests: 4, activated: 4 });
+  });
+
   it('drains on close: the answer in flight is delivered, then the listener is gone', async () => {
     let release: (() => void) | undefined;
     const port = await start(

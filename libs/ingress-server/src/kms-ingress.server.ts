@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { PolicyDecideReply, PolicyDecideRequest } from '@kmsgrid/contracts';
 import { formatHostPort, silentLogger, type ListenAddress, type Logger } from '@kmsgrid/config';
@@ -60,6 +61,31 @@ export interface IngressServer {
   readonly addresses: readonly ListenAddress[];
 }
 
+/**
+ * One accepted connection's state. The socket's handlers are shared functions
+ * (`this` is the socket, which carries its Connection), not closures made per
+ * connection: an activation is a whole connection, so per-connection setup is
+ * per-activation cost.
+ */
+interface Connection {
+  readonly socket: Socket;
+  readonly rpc: RpcServerConnection;
+  readonly span: Span;
+  readonly remoteAddress: string;
+  readonly localPort: number;
+  /** performance.now() at accept, for the maximum age. */
+  readonly openedAt: number;
+  /** performance.now() of the last byte read or written, for the idle timeout. */
+  lastActiveAt: number;
+  /** A call is being answered; events received meanwhile wait in `pending`. */
+  busy: boolean;
+  /** Reading was paused because bytes came while busy. */
+  paused: boolean;
+  /** Our side was ended; later input is ignored. */
+  closing: boolean;
+  pending: RpcServerEvent[] | undefined;
+}
+
 type Counters = { -readonly [K in keyof IngressStats]: IngressStats[K] };
 
 /**
@@ -90,12 +116,9 @@ export function createIngressServer(options: IngressOptions): IngressServer {
   const connections = new Set<Connection>();
   const bound: ListenAddress[] = [];
   let draining = false;
-
-  interface Connection {
-    readonly socket: Socket;
-    busy: boolean;
-    end(): void;
-  }
+  /** Idle and age limits are enforced this often (at most 1 s late; finer for short test limits). */
+  const sweepEveryMs = Math.max(10, Math.min(1000, Math.floor(Math.min(idleTimeoutMs, maxAgeMs) / 4)));
+  let sweepTimer: NodeJS.Timeout | undefined;
 
   /** Association group ids: a counter seeded once at random (randomBytes per connection cost ~2 us). */
   const assocGroupIds = assocGroupIdSequence(randomBytes(4).readUInt32LE(0));
@@ -116,7 +139,6 @@ export function createIngressServer(options: IngressOptions): IngressServer {
       kind: SpanKind.SERVER,
       attributes: { [ATTR.networkPeerAddress]: remoteAddress, [ATTR.networkPeerPort]: socket.remotePort ?? 0, [ATTR.serverPort]: localPort },
     });
-    const connCtx = trace.setSpan(context.active(), span);
     const rpc = new RpcServerConnection({
       ndr64: options.ndr64 ?? true,
       btfn: options.btfn ?? true,
@@ -124,83 +146,159 @@ export function createIngressServer(options: IngressOptions): IngressServer {
       assocGroupId: assocGroupIds(),
       maxPduSize,
     });
-    const pending: RpcServerEvent[] = [];
-    let closing = false;
+    const now = performance.now();
     const conn: Connection = {
       socket,
+      rpc,
+      span,
+      remoteAddress,
+      localPort,
+      openedAt: now,
+      lastActiveAt: now,
       busy: false,
-      end: () => {
-        closing = true;
-        pending.length = 0;
-        socket.end();
-      },
+      paused: false,
+      closing: false,
+      pending: undefined,
     };
+    (socket as Socket & { [CONNECTION]: Connection })[CONNECTION] = conn;
     connections.add(conn);
-    const ageTimer = setTimeout(() => {
-      log.debug('connection reached its maximum age', { remoteAddress });
-      socket.destroy();
-    }, maxAgeMs);
-    ageTimer.unref();
-    socket.setTimeout(idleTimeoutMs, () => socket.destroy());
-    socket.on('error', (err) => log.debug('connection error', { remoteAddress, error: err.message }));
-    socket.on('close', () => {
-      clearTimeout(ageTimer);
-      connections.delete(conn);
-      counters.connectionsActive--;
-      span.end();
-    });
-    socket.on('data', (chunk: Buffer) => {
-      if (closing) return;
-      pending.push(...rpc.receive(chunk));
-      void pump();
-    });
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
+    socket.on('end', onSocketEnd);
+    socket.on('data', onSocketData);
+  }
 
-    const pump = async (): Promise<void> => {
-      if (conn.busy) return;
-      conn.busy = true;
-      try {
-        while (pending.length > 0 && !closing) {
-          const ev = pending.shift()!;
-          switch (ev.kind) {
-            case 'send':
-              socket.write(ev.bytes);
-              break;
-            case 'close':
-              if (ev.error) {
-                counters.protocolErrors++;
-                span.addEvent('protocol error', { [ATTR.errorType]: ev.error.code });
-              }
-              log.debug('closing connection', { remoteAddress, reason: ev.reason });
-              conn.end();
-              break;
-            case 'call': {
-              // One call at a time per connection: stop reading until it is answered (backpressure).
-              socket.pause();
-              const answer = await context.with(connCtx, () => answerCall(ev, remoteAddress, localPort));
-              if (socket.destroyed) return;
-              if (answer === undefined) {
-                conn.end();
-                return;
-              }
-              if (!socket.write(rpc.respond(ev.callId, answer))) await waitDrain(socket);
-              if (!closing) socket.resume();
-              break;
+  function onSocketError(this: Socket, err: Error): void {
+    log.debug('connection error', { remoteAddress: connectionOf(this).remoteAddress, error: err.message });
+  }
+
+  function onSocketClose(this: Socket): void {
+    const conn = connectionOf(this);
+    connections.delete(conn);
+    counters.connectionsActive--;
+    conn.span.end();
+  }
+
+  /**
+   * The client finished sending (Windows closes after its answer). With nothing being
+   * answered and nothing unsent, closing the socket sends the same FIN a shutdown would,
+   * one system call and stream round less. Otherwise our side ends at once, as a server
+   * that does not allow half-open connections does (an answer still being computed is lost).
+   */
+  function onSocketEnd(this: Socket): void {
+    const conn = connectionOf(this);
+    if (!conn.busy && this.writableLength === 0) this.destroy();
+    else this.end();
+  }
+
+  function onSocketData(this: Socket, chunk: Buffer): void {
+    const conn = connectionOf(this);
+    if (conn.closing) return;
+    conn.lastActiveAt = performance.now();
+    const events = conn.rpc.receive(chunk);
+    if (conn.busy) {
+      // One call at a time per connection: hold what came meanwhile and stop reading (backpressure).
+      if (conn.pending === undefined) conn.pending = events;
+      else conn.pending.push(...events);
+      if (!conn.paused) {
+        conn.paused = true;
+        this.pause();
+      }
+      return;
+    }
+    run(conn, events);
+  }
+
+  /** Carries out events in order, synchronously until a call, which is answered asynchronously. */
+  function run(conn: Connection, events: readonly RpcServerEvent[]): void {
+    const socket = conn.socket;
+    try {
+      for (let i = 0; i < events.length && !conn.closing; i++) {
+        const ev = events[i]!;
+        switch (ev.kind) {
+          case 'send':
+            socket.write(ev.bytes);
+            conn.lastActiveAt = performance.now();
+            break;
+          case 'close':
+            if (ev.error) {
+              counters.protocolErrors++;
+              conn.span.addEvent('protocol error', { [ATTR.errorType]: ev.error.code });
             }
-            default: {
-              const never: never = ev;
-              throw new Error(`unhandled event ${JSON.stringify(never)}`);
-            }
+            log.debug('closing connection', { remoteAddress: conn.remoteAddress, reason: ev.reason });
+            endConnection(conn);
+            break;
+          case 'call':
+            if (i + 1 < events.length) conn.pending = events.slice(i + 1);
+            conn.busy = true;
+            void answer(conn, ev);
+            return;
+          default: {
+            const never: never = ev;
+            throw new Error(`unhandled event ${JSON.stringify(never)}`);
           }
         }
-      } catch (err) {
-        // A bug must cost this connection, never the process.
-        log.error('connection handler failed', { remoteAddress, error: err as Error });
-        socket.destroy();
-      } finally {
-        conn.busy = false;
-        if (draining && !closing && !socket.destroyed) conn.end();
       }
-    };
+    } catch (err) {
+      failed(conn, err);
+      return;
+    }
+    if (draining && !conn.closing && !socket.destroyed) endConnection(conn);
+  }
+
+  /** Answers one call, then goes on with what arrived meanwhile. */
+  async function answer(conn: Connection, call: Extract<RpcServerEvent, { kind: 'call' }>): Promise<void> {
+    const socket = conn.socket;
+    try {
+      const result = await context.with(trace.setSpan(context.active(), conn.span), () => answerCall(call, conn.remoteAddress, conn.localPort));
+      if (socket.destroyed) return;
+      if (result === undefined) {
+        endConnection(conn);
+        return;
+      }
+      const written = socket.write(conn.rpc.respond(call.callId, result));
+      conn.lastActiveAt = performance.now();
+      if (!written) await waitDrain(socket);
+      if (conn.closing) return;
+    } catch (err) {
+      failed(conn, err);
+      return;
+    } finally {
+      conn.busy = false;
+    }
+    const pending = conn.pending ?? NO_EVENTS;
+    conn.pending = undefined;
+    run(conn, pending);
+    if (conn.paused && !conn.busy && !conn.closing) {
+      conn.paused = false;
+      socket.resume();
+    }
+  }
+
+  /** Ends our side: nothing more is read or answered. */
+  function endConnection(conn: Connection): void {
+    conn.closing = true;
+    conn.pending = undefined;
+    conn.socket.end();
+  }
+
+  /** A bug must cost this connection, never the process. */
+  function failed(conn: Connection, err: unknown): void {
+    log.error('connection handler failed', { remoteAddress: conn.remoteAddress, error: err as Error });
+    conn.socket.destroy();
+  }
+
+  /** Closes connections idle or older than allowed; one timer for all instead of two per connection. */
+  function sweep(): void {
+    const now = performance.now();
+    for (const conn of connections) {
+      if (now - conn.openedAt >= maxAgeMs) {
+        log.debug('connection reached its maximum age', { remoteAddress: conn.remoteAddress });
+        conn.socket.destroy();
+      } else if (now - conn.lastActiveAt >= idleTimeoutMs) {
+        conn.socket.destroy();
+      }
+    }
   }
 
   type Answer = { kind: 'ok'; payload: Uint8Array } | { kind: 'error'; hresult: number };
@@ -280,13 +378,14 @@ export function createIngressServer(options: IngressOptions): IngressServer {
     if (!decoded) throw new Error('policy activated a request whose body was not decoded');
     counters.activated++;
     span.setAttribute(ATTR.currentCount, reply.count);
-    const response = toKmsResponse(decoded.request, reply, fromHex(reply.hwid));
+    const response = toKmsResponse(decoded.request, reply, hwidBytes(reply.hwid));
     return { kind: 'ok', payload: encodeKmsResponse(response, decoded.context, {}) };
   }
 
   async function listenOne(addr: ListenAddress, ipv6Only: boolean): Promise<ListenAddress> {
     // noDelay: the server sets TCP_NODELAY on every accepted socket itself.
-    const server = createServer({ noDelay: true, pauseOnConnect: false });
+    // allowHalfOpen: onSocketEnd decides what a client's FIN does.
+    const server = createServer({ noDelay: true, pauseOnConnect: false, allowHalfOpen: true });
     server.maxConnections = options.maxConnections ?? 20_000;
     server.on('drop', () => {
       counters.connectionsDropped++;
@@ -313,6 +412,10 @@ export function createIngressServer(options: IngressOptions): IngressServer {
       return bound;
     },
     async listen() {
+      if (sweepTimer === undefined) {
+        sweepTimer = setInterval(sweep, sweepEveryMs);
+        sweepTimer.unref();
+      }
       const hasV4Wildcard = options.listen.some((a) => a.host === '0.0.0.0');
       for (const addr of options.listen) {
         const real = await listenOne(addr, addr.host === '::' && hasV4Wildcard);
@@ -324,14 +427,27 @@ export function createIngressServer(options: IngressOptions): IngressServer {
     async close(graceMs = 10_000) {
       draining = true;
       const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-      for (const c of connections) if (!c.busy) c.end();
+      for (const c of connections) if (!c.busy) endConnection(c);
       const deadline = Date.now() + graceMs;
       while (connections.size > 0 && Date.now() < deadline) await sleep(20);
       for (const c of connections) c.socket.destroy();
       await closed;
+      clearInterval(sweepTimer);
     },
     stats: () => ({ ...counters }),
   };
+}
+
+/** The socket's property holding its {@link Connection} (read by the shared socket handlers). */
+const CONNECTION = Symbol('kmsgrid.ingress.connection');
+const connectionOf = (socket: Socket) => (socket as Socket & { [CONNECTION]: Connection })[CONNECTION];
+const NO_EVENTS: readonly RpcServerEvent[] = [];
+
+let lastHwid: { text: string; bytes: Uint8Array } | undefined;
+/** The HWID as bytes; a host answers with one HWID, so the last one is kept (the encoder only reads it). */
+function hwidBytes(text: string): Uint8Array {
+  if (lastHwid?.text !== text) lastHwid = { text, bytes: fromHex(text) };
+  return lastHwid.bytes;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
