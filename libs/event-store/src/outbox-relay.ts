@@ -6,6 +6,7 @@ import { DEFAULT_SUBJECT_PREFIX, encodeEventMessage } from './event-message.js';
 import type { EventStore } from './event-store.js';
 import type { RecordedEvent } from './events.js';
 import { eventRowToRecorded } from './mappers.js';
+import { RELAY_CHECKPOINT } from './schema/migrations/20261128-0300-relay-checkpoint.js';
 import type { EventStoreTables } from './schema/tables.js';
 
 /** `running`: publishing or waiting for work; `backing-off`: the last attempt failed, retrying later. */
@@ -41,6 +42,11 @@ export type OutboxRelayOptions<DB = unknown> = Readonly<{
    * one pass (a read and an update) per commit. Bounds the added delivery latency.
    */
   coalesceMs?: number;
+  /**
+   * Row of `checkpoints` holding the last published global position (default
+   * `outbox-relay`). Relays sharing it share the work (JetStream drops the duplicates).
+   */
+  checkpoint?: string;
   /** How long to wait for each PubAck (default 5000 ms). */
   publishTimeoutMs?: number;
   /** Retry delays after failures (default 100 ms doubling to 30 s, jittered). */
@@ -50,8 +56,8 @@ export type OutboxRelayOptions<DB = unknown> = Readonly<{
   /** Called on every state change. */
   onStateChange?: (status: RelayStatus) => void;
   /**
-   * Runs after JetStream acknowledged a batch and before the rows are marked
-   * published. Tests throw here to simulate a crash between publish and mark.
+   * Runs after JetStream acknowledged a batch and before the checkpoint moves
+   * past it. Tests throw here to simulate a crash between publish and mark.
    */
   beforeMark?: (events: readonly RecordedEvent[]) => void | Promise<void>;
 }>;
@@ -82,12 +88,13 @@ export class RelayPublishError extends EventStoreError {
 }
 
 /**
- * Relays the outbox to JetStream: reads unpublished rows in global order,
+ * Relays the event log to JetStream (the outbox is the log itself after a
+ * checkpoint): reads the events after its checkpoint in global order,
  * publishes each to `kmsgrid.events.<aggregate>.<EventType>` with
  * `Nats-Msg-Id` = event id and the stored trace context and correlation id as
- * headers, then marks the acknowledged rows published. A crash between
- * publish and mark republishes the same ids, which JetStream drops within the
- * stream's duplicate window: each event is stored once. NATS outages are
+ * headers, then moves the checkpoint past the acknowledged ones. A crash
+ * between publish and checkpoint republishes the same ids, which JetStream
+ * drops within the stream's duplicate window: each event is stored once. NATS outages are
  * retried with backoff and reported through `status()`; the loop never throws.
  *
  * @example
@@ -100,6 +107,7 @@ export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay
   const batchSize = opts.batchSize ?? 500;
   const pollIntervalMs = opts.pollIntervalMs ?? 250;
   const coalesceMs = opts.coalesceMs ?? 20;
+  const checkpoint = opts.checkpoint ?? RELAY_CHECKPOINT;
   const publishTimeoutMs = opts.publishTimeoutMs ?? 5000;
   const drainTimeoutMs = opts.drainTimeoutMs ?? 5000;
   if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new EventStoreError('ES_INVALID_ARGUMENT', 'relay batchSize must be in 1..10000');
@@ -138,12 +146,14 @@ export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay
   };
 
   async function publishBatch(): Promise<{ published: number; full: boolean }> {
+    // Everything after the checkpoint, in global order (positions become visible in order).
     const rows = await es
-      .selectFrom('outbox as o')
-      .innerJoin('events as e', 'e.global_position', 'o.global_position')
+      .selectFrom('events as e')
       .selectAll('e')
-      .where('o.published_at', 'is', null)
-      .orderBy('o.global_position')
+      .where('e.global_position', '>', (eb) =>
+        eb.fn.coalesce(eb.selectFrom('checkpoints').select('position').where('name', '=', checkpoint), sql<string>`0`),
+      )
+      .orderBy('e.global_position')
       .limit(batchSize)
       .execute();
     if (rows.length === 0) return { published: 0, full: false };
@@ -163,12 +173,12 @@ export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay
     if (ok > 0) {
       const done = events.slice(0, ok);
       await opts.beforeMark?.(done);
+      const position = done[ok - 1]!.globalPosition.toString();
+      // Never backwards: another relay on the same schema may have gone further.
       await es
-        .updateTable('outbox')
-        .set({ published_at: new Date() })
-        // One array parameter instead of one per row (bind cost on every pass).
-        .where('global_position', '=', sql<string>`any(${done.map((e) => e.globalPosition.toString())}::int8[])`)
-        .where('published_at', 'is', null)
+        .insertInto('checkpoints')
+        .values({ name: checkpoint, position })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ position: sql`greatest(checkpoints.position, excluded.position)`, updated_at: sql`now()` }))
         .execute();
       for (const a of acks.slice(0, ok)) if (a.status === 'fulfilled' && a.value.duplicate) duplicatesTotal++;
       publishedTotal += ok;

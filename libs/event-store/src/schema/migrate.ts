@@ -3,6 +3,7 @@ import { Migrator, type MigrationProvider, type MigrationResult } from 'kysely';
 import { EventStoreError } from '../errors.js';
 import * as m20261127CreateEventStore from './migrations/20261127-2300-create-event-store.js';
 import * as m20261128AppendEventsFunction from './migrations/20261128-0200-append-events-function.js';
+import * as m20261128RelayCheckpoint from './migrations/20261128-0300-relay-checkpoint.js';
 
 /** Default Postgres schema holding the event-store tables. */
 export const DEFAULT_SCHEMA = 'kmsgrid';
@@ -18,6 +19,7 @@ type SchemaMigration = Readonly<{
 const MIGRATIONS: Readonly<Record<string, SchemaMigration>> = {
   '20261127_2300_create_event_store': m20261127CreateEventStore,
   '20261128_0200_append_events_function': m20261128AppendEventsFunction,
+  '20261128_0300_relay_checkpoint': m20261128RelayCheckpoint,
 };
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

@@ -21,12 +21,6 @@ export interface StreamsTable {
   updated_at: Generated<Date>;
 }
 
-export interface OutboxTable {
-  global_position: ColumnType<string, string, never>;
-  event_id: string;
-  published_at: ColumnType<Date | null, never, Date>;
-}
-
 export interface CheckpointsTable {
   name: string;
   position: ColumnType<string, string | undefined, string>;
@@ -37,6 +31,5 @@ export interface CheckpointsTable {
 export interface EventStoreTables {
   events: EventsTable;
   streams: StreamsTable;
-  outbox: OutboxTable;
   checkpoints: CheckpointsTable;
 }

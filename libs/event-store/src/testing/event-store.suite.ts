@@ -72,7 +72,7 @@ export function eventStoreSuite(makeBackend: () => Promise<TestBackend>): void {
       const store = await freshStore();
       expect(await migrateToLatest(db as Kysely<unknown>, { schema: store.schema })).toEqual([]);
       const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = ${store.schema} order by table_name`.execute(db);
-      expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['checkpoints', 'events', 'outbox', 'streams']));
+      expect(tables.rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(['checkpoints', 'events', 'streams']));
     });
 
     it('refuses a malformed schema name', async () => {
@@ -212,7 +212,7 @@ export function eventStoreSuite(makeBackend: () => Promise<TestBackend>): void {
       store = await freshStore();
     });
     const views = () => store.db.withSchema(store.schema).selectFrom('views').selectAll().orderBy('k').execute();
-    const outboxCount = async () => Number((await sql<{ n: string }>`select count(*) as n from ${sql.id(store.schema, 'outbox')}`.execute(store.db)).rows[0]!.n);
+    const eventCount = async () => Number((await sql<{ n: string }>`select count(*) as n from ${sql.id(store.schema, 'events')}`.execute(store.db)).rows[0]!.n);
 
     it('commits several streams and the caller\'s own rows together', async () => {
       const r = await store.transaction(async (tx) => {
@@ -224,7 +224,7 @@ export function eventStoreSuite(makeBackend: () => Promise<TestBackend>): void {
       });
       expect(r).toEqual([1, 2]);
       expect(await views()).toEqual([{ k: 'total', n: 3 }]);
-      expect(await outboxCount()).toBe(3);
+      expect(await eventCount()).toBe(3);
     });
 
     it('rolls back every append and the caller\'s rows when the caller throws', async () => {
@@ -240,7 +240,7 @@ export function eventStoreSuite(makeBackend: () => Promise<TestBackend>): void {
       expect((await store.readStream('ledger:a')).version).toBe(1);
       expect((await store.readStream('ledger:c')).exists).toBe(false);
       expect(await views()).toEqual([{ k: 'total', n: 3 }]);
-      expect(await outboxCount()).toBe(3);
+      expect(await eventCount()).toBe(3);
     });
 
     it('rolls back the whole transaction when one append conflicts', async () => {
@@ -402,8 +402,14 @@ export function eventStoreSuite(makeBackend: () => Promise<TestBackend>): void {
       }
       return out;
     }
+    /** Events after the relay's checkpoint. */
     const unpublished = async (store: EventStore<TestDb>) =>
-      Number((await sql<{ n: string }>`select count(*) as n from ${sql.id(store.schema, 'outbox')} where published_at is null`.execute(store.db)).rows[0]!.n);
+      Number(
+        (
+          await sql<{ n: string }>`select count(*) as n from ${sql.id(store.schema, 'events')}
+            where global_position > coalesce((select position from ${sql.id(store.schema, 'checkpoints')} where name = 'outbox-relay'), 0)`.execute(store.db)
+        ).rows[0]!.n,
+      );
 
     async function expectExactlyOnce(store: EventStore<TestDb>, name: string): Promise<Stored[]> {
       const all: RecordedEvent[] = [];

@@ -12,9 +12,12 @@ export const APPEND_CONFLICT_SQLSTATE = 'KG409';
  * one call appends to any number of streams (ADR 0003, "one round trip per
  * commit"). It takes the store's append lock (so global positions become
  * visible in order), checks every stream's expected version first, then
- * writes the stream versions, the events and their outbox rows, and returns
+ * writes the stream versions and the events, and returns
  * (stream, version, position, event id, recorded at) per event in append
  * order.
+ *
+ * There is no outbox row: the relay reads the events after its checkpoint
+ * (migration 20261128_0300).
  *
  * On a version conflict nothing is written. With `raise_conflict` it raises
  * KG409 (DETAIL the actual version, HINT the stream), which aborts the
@@ -77,8 +80,6 @@ export async function up(db: Kysely<any>, schema: string): Promise<void> {
             from jsonb_array_elements(a->'events') with ordinality as x(v, ord)
             order by x.ord
             returning ev.stream_id, ev.stream_version, ev.global_position, ev.event_id, ev.recorded_at
-          ), o as (
-            insert into ${sql.raw(`${schema}.outbox`)} (global_position, event_id) select e.global_position, e.event_id from e
           )
           select e.stream_id, e.stream_version, e.global_position, e.event_id, e.recorded_at from e order by e.stream_version;
       end loop;
