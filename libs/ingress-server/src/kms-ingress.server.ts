@@ -304,7 +304,7 @@ export function createIngressServer(options: IngressOptions): IngressServer {
   type Answer = { kind: 'ok'; payload: Uint8Array } | { kind: 'error'; hresult: number };
 
   /** Returns the answer for one RequestActivation call, or undefined to close without answering. */
-  async function answerCall(
+  function answerCall(
     call: Extract<RpcServerEvent, { kind: 'call' }>,
     remoteAddress: string,
     localPort: number,

@@ -1,7 +1,10 @@
 import type { PolicyDecideReply, PolicyDecideRequest } from '@kmsgrid/contracts';
 import type { KmsRequest, KmsResponse } from '@kmsgrid/kms-protocol';
 
-/** Wire (decoded KMS request) -> contract message for the policy. */
+/**
+ * Wire (decoded KMS request) -> contract message for the policy. Built as literals
+ * without object spread: this runs once per activation.
+ */
 export function toDecideRequest(input: {
   readonly requestId: string;
   readonly receivedAt: Date;
@@ -11,31 +14,33 @@ export function toDecideRequest(input: {
   readonly version: { readonly major: number; readonly minor: number };
   readonly request: KmsRequest | undefined;
 }): PolicyDecideRequest {
+  const origin = {
+    requestId: input.requestId,
+    receivedAt: input.receivedAt.toISOString(),
+    clientAddress: input.clientAddress,
+    ingressId: input.ingressId,
+    rpcSyntax: input.rpcSyntax,
+  };
+  const version = { major: input.version.major, minor: input.version.minor };
   const r = input.request;
+  // No `request` key at all for a body that was not decoded.
+  if (r === undefined) return { origin, version };
   return {
-    origin: {
-      requestId: input.requestId,
-      receivedAt: input.receivedAt.toISOString(),
-      clientAddress: input.clientAddress,
-      ingressId: input.ingressId,
-      rpcSyntax: input.rpcSyntax,
+    origin,
+    version,
+    request: {
+      vmInfo: r.vmInfo,
+      licenseStatus: r.licenseStatus,
+      bindingExpiration: r.bindingExpiration,
+      applicationId: r.applicationId,
+      skuId: r.skuId,
+      kmsCountedId: r.kmsCountedId,
+      cmid: r.cmid,
+      previousCmid: r.previousCmid,
+      nPolicy: r.nPolicy,
+      clientTime: r.clientTime.toString(),
+      workstationName: r.workstationName,
     },
-    version: { major: input.version.major, minor: input.version.minor },
-    ...(r && {
-      request: {
-        vmInfo: r.vmInfo,
-        licenseStatus: r.licenseStatus,
-        bindingExpiration: r.bindingExpiration,
-        applicationId: r.applicationId,
-        skuId: r.skuId,
-        kmsCountedId: r.kmsCountedId,
-        cmid: r.cmid,
-        previousCmid: r.previousCmid,
-        nPolicy: r.nPolicy,
-        clientTime: r.clientTime.toString(),
-        workstationName: r.workstationName,
-      },
-    }),
   };
 }
 
