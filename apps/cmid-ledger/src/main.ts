@@ -18,7 +18,7 @@ await runService({
     const nc = await connect({ servers: config.natsUrl, name: `cmid-ledger ${config.instanceId}`, maxReconnectAttempts: -1 });
     const transport = createNatsTransport(nc);
 
-    // The ledger writes most events, so its replicas relay the outbox to JetStream
+    // The ledger writes most events, so its replicas relay the event log to JetStream
     // (several relays are safe: JetStream drops duplicates by event id).
     await ensureEventsStream(await nc.jetstreamManager(), { duplicateWindow: 10 * 60_000 });
     const relay = createOutboxRelay({ store, js: nc.jetstream(), onStateChange: (s) => log.info('outbox relay', { state: s }) });

@@ -76,8 +76,8 @@ export interface EventStore<DB = unknown> {
   readonly schema: string;
   /**
    * Appends `events` to `streamId` if it is at `expectedVersion` (`'no_stream'`:
-   * must not exist; `'any'`: no check), writing events and outbox rows in one
-   * transaction (`trx` if given, else a new one). Throws {@link ConcurrencyError}
+   * must not exist; `'any'`: no check), writing the events and the stream
+   * version in one statement (inside `trx` if given). Throws {@link ConcurrencyError}
    * on a version conflict and {@link EventStoreError} otherwise.
    *
    * @example const { version } = await store.append('cmid-ledger:windows', 0, [{ type: 'ClientCounted', data }]);
@@ -198,7 +198,7 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
 
   /**
    * Appends through `<schema>.append_events` (migration 20261128_0200): the
-   * lock, every stream's version check, the events and their outbox rows in
+   * lock, every stream's version check and the events in
    * ONE statement, plus the caller's `alongside` statements as CTEs of it. In
    * the group commit each round trip cost more than its SQL; outside a
    * transaction this is one autocommit statement, atomic as a whole.

@@ -162,10 +162,10 @@ const LOST_BACKOFF_RETRIES = 2;
  * Creates the cmid-ledger service (ADR 0003): one writer per schema elected
  * by a Postgres advisory lock, deciding against in-memory count groups
  * (ledger-domain) and committing requests in groups: the requests that arrive
- * while a transaction is in flight go into the next one, which appends their
- * events (stream `countgroup:<applicationId>`, expected version), the outbox
- * rows and the projection rows together. Each request is answered only after
- * its transaction commits; a failed commit rejects its whole batch and the
+ * while a commit is in flight go into the next one: ONE statement appending
+ * their events (stream `countgroup:<applicationId>`, expected version) and
+ * upserting the projection rows (deltas merged in SQL). Each request is
+ * answered only after its commit; a failed commit rejects its whole batch and the
  * window is reloaded from Postgres.
  *
  * @example
