@@ -26,6 +26,8 @@ export interface BenchOptions {
   readonly postgres: boolean;
   /** ingress-only inside the benchmark process. */
   readonly inProcess: boolean;
+  /** Fill the fresh database with this many CMIDs in the window before the run (Postgres scenarios). */
+  readonly prefill?: number;
   /** Held-connections mode: open this many bound, idle connections instead of the load. */
   readonly connectionsHeld?: number;
   readonly profile: boolean;
@@ -65,6 +67,7 @@ options:
   --host-pid PID[,PID...]    read the host's CPU and RSS (target; others know their pids)
   --postgres                 all-in-one on Postgres 127.0.0.1:5432 (fresh database)
   --in-process               ingress-only inside this process (no separate host CPU)
+  --prefill N                a ledger already holding N CMIDs in its 30-day window (all-in-one --postgres, split)
   --connections-held N       open N bound idle connections and report the host's RSS
   --profile                  run the host with node --cpu-prof and summarize where time goes
   --source head|worktree     build the apps a scenario starts from the last commit (default) or the working tree
@@ -75,7 +78,7 @@ options:
   --record                   append the results to docs/benchmarks.md with an SVG plot
   -h, --help`;
 
-const LIMITS = { concurrency: 10_000, levels: 16, durationMs: 600_000, warmupMs: 300_000, pool: 10_000_000, threads: 32, held: 50_000 };
+const LIMITS = { concurrency: 10_000, levels: 16, durationMs: 600_000, warmupMs: 300_000, pool: 10_000_000, threads: 32, held: 50_000, prefill: 10_000_000 };
 
 /** `10s`, `500ms`, `2m`, or a bare number of seconds, in milliseconds. */
 export function parseDuration(text: string): number | undefined {
@@ -117,6 +120,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let threads = 1;
   let hostPids: number[] = [];
   let connectionsHeld: number | undefined;
+  let prefill: number | undefined;
   let pgAdminUrl = 'postgres://postgres@127.0.0.1:5432/postgres';
   let natsUrl = 'nats://127.0.0.1:4222';
   let docsDir: string | undefined;
@@ -194,6 +198,12 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
           connectionsHeld = n;
           break;
         }
+        case '--prefill': {
+          const n = positiveInt(need());
+          if (n === undefined || n > LIMITS.prefill) throw new ArgError(`--prefill takes 1 to ${LIMITS.prefill}`);
+          prefill = n;
+          break;
+        }
         case '--pg-url':
           pgAdminUrl = need();
           break;
@@ -248,6 +258,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (scenario === undefined) return err(`name a scenario: ${SCENARIOS.join(', ')}`);
   if (scenario === 'target' && target === undefined) return err('target needs HOST:PORT');
   if (flags.postgres && scenario !== 'all-in-one') return err('--postgres applies to all-in-one (split always uses Postgres)');
+  if (prefill !== undefined && !(scenario === 'split' || (scenario === 'all-in-one' && flags.postgres))) return err('--prefill applies to all-in-one --postgres and split');
   if (flags.inProcess && scenario !== 'ingress-only') return err('--in-process applies to ingress-only');
   if (flags.profile && (scenario === 'target' || flags.inProcess)) return err('--profile needs a host the benchmark starts (not target or --in-process)');
   if (!flags.build && source === 'head') return err('--no-build runs the apps as built in the working tree: add --source worktree');
@@ -272,6 +283,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       threads,
       hostPids,
       ...(connectionsHeld !== undefined && { connectionsHeld }),
+      ...(prefill !== undefined && { prefill }),
       pgAdminUrl,
       natsUrl,
       source,

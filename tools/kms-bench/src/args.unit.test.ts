@@ -79,6 +79,11 @@ describe('parseArgs', () => {
     });
   });
 
+  it('takes --prefill for the Postgres scenarios only', () => {
+    expect(run(['all-in-one', '--postgres', '--prefill', '1000000']).prefill).toBe(1_000_000);
+    expect(run(['split', '--prefill', '5']).prefill).toBe(5);
+  });
+
   it('takes the held-connections mode', () => {
     expect(run(['ingress-only', '--connections-held', '10000']).connectionsHeld).toBe(10_000);
   });
@@ -98,6 +103,8 @@ describe('parseArgs', () => {
     [['all-in-one', '--no-build'], '--no-build runs the apps as built in the working tree: add --source worktree'],
     [['all-in-one', '--source', 'tip'], '--source takes head or worktree'],
     [['split', '--postgres'], '--postgres applies to all-in-one (split always uses Postgres)'],
+    [['all-in-one', '--prefill', '10'], '--prefill applies to all-in-one --postgres and split'],
+    [['split', '--prefill', '0'], '--prefill takes 1 to 10000000'],
     [['target', '127.0.0.1:1688', '--profile'], '--profile needs a host the benchmark starts (not target or --in-process)'],
     [['ingress-only', '--in-process', '--connections-held', '5'], '--connections-held needs the host in its own process (drop --in-process)'],
   ])('rejects %j', (argv, message) => expect(error(argv)).toBe(message));

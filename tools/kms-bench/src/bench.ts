@@ -92,6 +92,7 @@ export async function startHost(options: BenchOptions, deps: BenchDeps): Promise
     source: options.source,
     profile: options.profile,
     build: options.build,
+    ...(options.prefill !== undefined && { prefill: options.prefill }),
     log: deps.log,
   };
   switch (options.scenario) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Target } from './activation.js';
 import { startConstantIngress } from './ingress-host.js';
+import { prefillLedger } from './prefill.js';
 
 /** A host under test, however it was started. */
 export interface HostHandle {
@@ -40,7 +41,26 @@ export interface HostOptions {
   /** Start the host processes with node --cpu-prof. */
   readonly profile: boolean;
   readonly build: boolean;
+  /** Fill the fresh database with this many CMIDs before the measured start (Postgres scenarios). */
+  readonly prefill?: number;
   readonly log: (line: string) => void;
+}
+
+const prefilled = (opts: HostOptions): string => (opts.prefill === undefined ? '' : `, ledger prefilled with ${opts.prefill} CMIDs in its window`);
+
+/** The schema the apps use when KMSGRID_DB_SCHEMA is unset. */
+const DEFAULT_DB_SCHEMA = 'kmsgrid';
+
+/**
+ * --prefill: starts `start()` once so the host migrates the fresh database,
+ * stops it, and fills the ledger; the caller then starts the host for real.
+ */
+async function migrateAndPrefill(opts: HostOptions, dbUrl: string, start: () => Promise<Child>): Promise<void> {
+  if (opts.prefill === undefined) return;
+  opts.log(`prefill: starting the host once to migrate the fresh database`);
+  const child = await start();
+  await stopChild(child);
+  await prefillLedger(dbUrl, DEFAULT_DB_SCHEMA, opts.prefill, opts.log);
 }
 
 /** The repository root: this file sits three levels down both as source (tools/kms-bench/src) and bundle (dist/tools/kms-bench). */
@@ -300,20 +320,31 @@ export async function startAllInOne(opts: HostOptions, postgresAdminUrl: string 
     KMSGRID_DATA_DIR: join(dir, 'data'),
     ...(db && { DATABASE_URL: db.url }),
   });
-  const child = spawnNode('kmsgrid', [script], env, dir, opts.profile);
+  // The all-in-one opens its KMS listener last, once policy and ledger serve: that is readiness.
+  const start = async (profile: boolean): Promise<Child> => {
+    const c = spawnNode('kmsgrid', [script], env, dir, profile);
+    try {
+      await waitReady(c, 'KMS listener', () => tcpOpen(target, 500), 300_000);
+    } catch (e) {
+      await stopChild(c);
+      throw e;
+    }
+    return c;
+  };
+  let child: Child | undefined;
   const cleanup = async () => {
-    await stopChild(child);
+    if (child !== undefined) await stopChild(child);
     await db?.drop().catch((e: unknown) => opts.log(`could not drop the benchmark database: ${String(e)}`));
   };
   try {
-    // The all-in-one opens its KMS listener last, once policy and ledger serve: that is readiness.
-    await waitReady(child, 'KMS listener', () => tcpOpen(target, 500), 120_000);
+    if (db !== undefined) await migrateAndPrefill(opts, db.url, () => start(false));
+    child = await start(opts.profile);
   } catch (e) {
     await cleanup();
     throw e;
   }
   return {
-    description: `all-in-one (pid ${child.proc.pid}) on 127.0.0.1:${port}, ${db ? 'Postgres 127.0.0.1:5432 (fresh database)' : 'embedded PGlite (fresh data directory)'}`,
+    description: `all-in-one (pid ${child.proc.pid}) on 127.0.0.1:${port}, ${db ? 'Postgres 127.0.0.1:5432 (fresh database)' : 'embedded PGlite (fresh data directory)'}${prefilled(opts)}`,
     target,
     pids: [child.proc.pid!],
     inProcess: false,
@@ -343,27 +374,36 @@ export async function startSplit(opts: HostOptions, postgresAdminUrl: string, na
     for (const c of [...children].reverse()) await stopChild(c);
     await db.drop().catch((e: unknown) => opts.log(`could not drop the benchmark database: ${String(e)}`));
   };
+  const spawnApp = async (i: number, profile: boolean): Promise<Child> => {
+    const app = SPLIT_APPS[i]!;
+    const httpPort = await freePort();
+    const env = serviceEnv({
+      NATS_URL: natsUrl,
+      DATABASE_URL: db.url,
+      KMSGRID_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
+      KMSGRID_INSTANCE_ID: `kms-bench-${app}-${process.pid}`,
+      ...(app === 'kms-ingress' && { KMSGRID_LISTEN: `127.0.0.1:${port}` }),
+    });
+    const child = spawnNode(app, [scripts[i]!], env, dir, profile);
+    children.push(child);
+    await waitReady(child, 'readiness', () => ready(httpPort), 300_000);
+    return child;
+  };
   try {
-    for (const [i, app] of SPLIT_APPS.entries()) {
-      const httpPort = await freePort();
-      const env = serviceEnv({
-        NATS_URL: natsUrl,
-        DATABASE_URL: db.url,
-        KMSGRID_HTTP_LISTEN: `127.0.0.1:${httpPort}`,
-        KMSGRID_INSTANCE_ID: `kms-bench-${app}-${process.pid}`,
-        ...(app === 'kms-ingress' && { KMSGRID_LISTEN: `127.0.0.1:${port}` }),
-      });
-      const child = spawnNode(app, [scripts[i]!], env, dir, opts.profile);
-      children.push(child);
-      await waitReady(child, 'readiness', () => ready(httpPort), 90_000);
-    }
+    // The ledger (first) migrates the database.
+    await migrateAndPrefill(opts, db.url, async () => {
+      const c = await spawnApp(0, false);
+      children.splice(children.indexOf(c), 1);
+      return c;
+    });
+    for (let i = 0; i < SPLIT_APPS.length; i++) await spawnApp(i, opts.profile);
     await waitReady(children[children.length - 1]!, 'KMS listener', () => tcpOpen(target, 500), 10_000);
   } catch (e) {
     await cleanup();
     throw e;
   }
   return {
-    description: `split: ${children.map((c) => `${c.name} (pid ${c.proc.pid})`).join(', ')} over ${natsUrl} and Postgres (fresh database); ingress 127.0.0.1:${port}`,
+    description: `split: ${children.map((c) => `${c.name} (pid ${c.proc.pid})`).join(', ')} over ${natsUrl} and Postgres (fresh database${prefilled(opts)}); ingress 127.0.0.1:${port}`,
     target,
     pids: children.map((c) => c.proc.pid!),
     inProcess: false,
