@@ -35,7 +35,7 @@ export async function prefillLedger(url: string, schema: string, n: number, log:
       select $1::uuid, md5('prefill' || i)::uuid, at, at, at, 'pc-' || i, '192.0.2.' || (i % 250 + 1),
         '7fde5219-fbfa-484a-82c9-34d1ad53e856', 'ae2ee509-1b34-41c0-acb7-6d4650168915', 1, 43200, false,
         '00000000-0000-0000-0000-000000000000', 25, '6.0', 'ndr64', 1, 0, 'counted', 0, 50, md5('request' || i)::uuid
-      from (select i, now() - interval '29 days' + (i::float8 / $2) * interval '29 days' as at from generate_series(1, $2::int) as i) s
+      from (select i, now() - interval '29 days' + (i::float8 / $2::int) * interval '29 days' as at from generate_series(1, $2::int) as i) s
       order by at`,
       [WINDOWS_APPLICATION_ID, n],
     );
@@ -55,7 +55,7 @@ export async function prefillLedger(url: string, schema: string, n: number, log:
     await q(`insert into ${t('streams')} (stream_id, version) values ($1, $2)`, [stream, n]);
     await q(
       `insert into ${t('count_groups')} (application_id, active_clients, reported_count, highest_n_policy, lowest_n_policy, threshold_status, updated_at, last_request_id, stream_version)
-      values ($1, $2, 50, 25, 25, 'met', now() - interval '1 minute', md5('request' || $2)::uuid, $2)`,
+      values ($1, $2::int, 50, 25, 25, 'met', now() - interval '1 minute', md5('request' || $2::int::text)::uuid, $2::int)`,
       [WINDOWS_APPLICATION_ID, n],
     );
     await q(
