@@ -1,6 +1,6 @@
 export { ATTR, SPAN, messagingSpanName } from './attributes.js';
 export type { AttributeName, MessagingOperation } from './attributes.js';
-export { getTracer, withSpan, recordError } from './tracing.js';
+export { getTracer, withSpan, startSpanLazily, recordError } from './tracing.js';
 export type { WithSpanOptions } from './tracing.js';
 export {
   CORRELATION_ID_HEADER,

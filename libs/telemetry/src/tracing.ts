@@ -45,18 +45,52 @@ export function withSpan<T>(
   options: WithSpanOptions = {},
 ): Promise<T> {
   const parent = options.context ?? otelContext.active();
-  const spanOptions = options.kind === undefined ? { attributes } : { attributes, kind: options.kind };
-  return tracer.startActiveSpan(name, spanOptions, parent, async (span) => {
-    try {
-      return await fn(span);
-    } catch (err) {
-      recordError(span, err);
-      throw err;
-    } finally {
+  const span = startSpanLazily(tracer, name, attributes, options.kind, parent);
+  let result: T | Promise<T>;
+  try {
+    result = otelContext.with(trace.setSpan(parent, span), fn, undefined, span);
+  } catch (err) {
+    endWithError(span, err);
+    return Promise.reject(err);
+  }
+  if (!isThenable(result)) {
+    span.end();
+    return Promise.resolve(result);
+  }
+  // One reaction instead of an async wrapper: with AsyncLocalStorage every promise costs a hook call.
+  return Promise.resolve(result).then(
+    (value) => {
       span.end();
-    }
-  });
+      return value;
+    },
+    (err: unknown) => {
+      endWithError(span, err);
+      throw err;
+    },
+  );
 }
+
+/**
+ * Starts a span and sets `attributes` only when it records: a sampled-out
+ * (non-recording) span ignores them, and handing them to `startSpan` would
+ * still cost their sanitizing. Samplers therefore do not see the attributes
+ * (kmsgrid's samplers do not look at them).
+ *
+ * @example const span = startSpanLazily(tracer, name, { [ATTR.hresult]: 0 }, SpanKind.CLIENT, context.active());
+ */
+export function startSpanLazily(tracer: Tracer, name: string, attributes: Attributes | undefined, kind: SpanKind | undefined, parent: Context): Span {
+  const span = tracer.startSpan(name, kind === undefined ? undefined : { kind }, parent);
+  if (attributes !== undefined && span.isRecording()) span.setAttributes(attributes);
+  return span;
+}
+
+function endWithError(span: Span, err: unknown): void {
+  recordError(span, err);
+  span.end();
+}
+
+const isThenable = <T>(value: T | Promise<T>): value is Promise<T> =>
+  typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 
 /** Marks `span` as failed by `err` (exception event, ERROR status, `error.type`). */
 export function recordError(span: Span, err: unknown): void {
