@@ -21,59 +21,110 @@ import type {
   TransportReply,
 } from './transport.js';
 
-type Respond = (reply: TransportReply) => void;
+/** Where a request's reply goes (the requester's pending entry). */
+interface Respond {
+  reply(reply: TransportReply): void;
+}
 
 interface BusSubscription {
   readonly pattern: readonly string[];
   readonly queue: string | undefined;
-  deliver(msg: TransportMessage, respond: Respond | undefined): void;
+  /** Counts a delivery that {@link run} will carry out on a later turn. */
+  accept(): void;
+  /** Runs an accepted delivery (never throws). */
+  run(msg: TransportMessage, respond: Respond | undefined): void;
 }
+
+/** A queue group's members for one subject, and whose turn it is. */
+interface GroupRoute {
+  readonly members: BusSubscription[];
+  turn: number;
+}
+
+/** Who receives a subject: computed once per subject while the subscriptions stay the same. */
+interface Route {
+  readonly plain: readonly BusSubscription[];
+  readonly groups: readonly GroupRoute[];
+}
+
+/** Routes cached at most; past it the cache starts over (subjects are few in practice). */
+const MAX_ROUTES = 1024;
 
 /**
  * The in-memory "server" that in-process transports attach to, like NATS
  * connections to one server. Routing follows NATS: every plain subscriber
  * gets a message, each queue group one member (round-robin here, random in
- * NATS).
+ * NATS). Deliveries are asynchronous like a network hop: the sender's code
+ * runs on before any handler; everything routed in one turn is delivered by
+ * one setImmediate, in order.
  */
 export class InProcessBus {
   private readonly subscriptions = new Set<BusSubscription>();
-  private readonly roundRobin = new Map<string, number>();
+  private readonly routes = new Map<string, Route>();
+  private queue: { sub: BusSubscription; msg: TransportMessage; respond: Respond | undefined }[] = [];
+  private scheduled = false;
 
   /** @internal */
   add(sub: BusSubscription): void {
     this.subscriptions.add(sub);
+    this.routes.clear();
   }
 
   /** @internal */
   remove(sub: BusSubscription): void {
-    this.subscriptions.delete(sub);
+    if (this.subscriptions.delete(sub)) this.routes.clear();
   }
 
-  /** Routes a message; returns how many subscriptions it went to. @internal */
+  /**
+   * Routes a message; returns how many subscriptions it went to. Takes
+   * ownership of `headers`: the first receiver gets that object, others
+   * copies, so no side can mutate another's. @internal
+   */
   route(subject: string, data: Uint8Array, headers: MessageHeaders, respond: Respond | undefined): number {
-    const groups = new Map<string, BusSubscription[]>();
-    const targets: BusSubscription[] = [];
+    const route = this.routeOf(subject);
+    let count = 0;
+    for (const sub of route.plain) this.enqueue(sub, subject, data, count++ === 0 ? headers : { ...headers }, respond);
+    for (const group of route.groups) {
+      const sub = group.members[group.turn++ % group.members.length]!;
+      this.enqueue(sub, subject, data, count++ === 0 ? headers : { ...headers }, respond);
+    }
+    return count;
+  }
+
+  private enqueue(sub: BusSubscription, subject: string, data: Uint8Array, headers: MessageHeaders, respond: Respond | undefined): void {
+    sub.accept();
+    this.queue.push({ sub, msg: { subject, data, headers }, respond });
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.deliverAll);
+  }
+
+  private readonly deliverAll = (): void => {
+    const batch = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    for (const d of batch) d.sub.run(d.msg, d.respond);
+  };
+
+  private routeOf(subject: string): Route {
+    const cached = this.routes.get(subject);
+    if (cached !== undefined) return cached;
+    const plain: BusSubscription[] = [];
+    const groups = new Map<string, GroupRoute>();
     for (const sub of this.subscriptions) {
       if (!subjectMatches(sub.pattern, subject)) continue;
       if (sub.queue === undefined) {
-        targets.push(sub);
+        plain.push(sub);
       } else {
-        const members = groups.get(sub.queue);
-        if (members === undefined) groups.set(sub.queue, [sub]);
-        else members.push(sub);
+        const group = groups.get(sub.queue);
+        if (group === undefined) groups.set(sub.queue, { members: [sub], turn: 0 });
+        else group.members.push(sub);
       }
     }
-    for (const [queue, members] of groups) {
-      const key = `${queue}\u0000${subject}`;
-      const turn = this.roundRobin.get(key) ?? 0;
-      this.roundRobin.set(key, turn + 1);
-      targets.push(members[turn % members.length]!);
-    }
-    for (const sub of targets) {
-      // Each receiver gets its own headers object, so no side can mutate another's.
-      sub.deliver({ subject, data, headers: { ...headers } }, respond);
-    }
-    return targets.length;
+    const route: Route = { plain, groups: [...groups.values()] };
+    if (this.routes.size >= MAX_ROUTES) this.routes.clear();
+    this.routes.set(subject, route);
+    return route;
   }
 }
 
@@ -89,31 +140,37 @@ export interface InProcessTransportOptions extends TransportOptions {
 
 type State = 'open' | 'draining' | 'closed';
 
+/** Runs one delivery and calls `done` once when its handler has finished (synchronously or later). */
+type Run = (msg: TransportMessage, respond: Respond | undefined, done: () => void) => void;
+
 class InProcessSubscription implements Subscription, BusSubscription {
   readonly pattern: readonly string[];
   private readonly running = new InFlight();
   private active = true;
+  private readonly finished = (): void => this.running.end();
 
   constructor(
     private readonly bus: InProcessBus,
     readonly subject: string,
     readonly queue: string | undefined,
-    private readonly run: (msg: TransportMessage, respond: Respond | undefined) => Promise<void>,
+    private readonly handle: Run,
     private readonly onEnd: (sub: InProcessSubscription) => void,
   ) {
     this.pattern = parseSubscriptionSubject(subject);
   }
 
-  deliver(msg: TransportMessage, respond: Respond | undefined): void {
-    // Asynchronous like a network hop: the sender's code runs on before any handler.
-    this.running.track(
-      new Promise<void>((resolve) => {
-        setImmediate(() => {
-          if (!this.active) return resolve();
-          this.run(msg, respond).then(resolve, resolve);
-        });
-      }),
-    );
+  accept(): void {
+    this.running.begin();
+  }
+
+  run(msg: TransportMessage, respond: Respond | undefined): void {
+    if (!this.active) return this.finished();
+    try {
+      this.handle(msg, respond, this.finished);
+    } catch {
+      // The instrumentation never throws; if it did, the requester times out as with a lost message.
+      this.finished();
+    }
   }
 
   unsubscribe(): void {
@@ -134,12 +191,122 @@ class InProcessSubscription implements Subscription, BusSubscription {
   }
 }
 
+/**
+ * A request waiting for its reply: settles once, by the reply, the timeout
+ * sweep, no responders or close().
+ */
+class PendingRequest implements Respond {
+  settled = false;
+
+  constructor(
+    readonly subject: string,
+    readonly deadline: number,
+    readonly timeoutMs: number,
+    private readonly resolve: (reply: ReceivedReply) => void,
+    private readonly reject: (err: Error) => void,
+    private readonly done: () => void,
+  ) {}
+
+  reply(reply: TransportReply): void {
+    // handleRequest builds a fresh headers object per reply: no copy needed.
+    if (this.settle()) this.resolve({ data: reply.data, headers: reply.headers ?? {} });
+  }
+
+  fail(err: Error): void {
+    if (this.settle()) this.reject(err);
+  }
+
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.done();
+    return true;
+  }
+}
+
+/**
+ * Timeouts of a transport's pending requests without a timer each: requests
+ * wait in FIFO queues per timeout length (so deadlines rise along a queue),
+ * and one timer is armed for the earliest deadline. Settled requests leave
+ * the queues lazily, from the front.
+ */
+class Deadlines {
+  private readonly queues = new Map<number, PendingRequest[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedFor = Infinity;
+  private live = 0;
+
+  add(request: PendingRequest): void {
+    let queue = this.queues.get(request.timeoutMs);
+    if (queue === undefined) this.queues.set(request.timeoutMs, (queue = []));
+    else dropSettled(queue);
+    queue.push(request);
+    if (this.live++ === 0) this.timer?.ref();
+    if (request.deadline < this.armedFor) this.arm(request.deadline);
+  }
+
+  /** A request settled (a reply, no responders, close). */
+  settled(): void {
+    // Nothing waits: let the process exit even though the sweep timer is still armed.
+    if (--this.live === 0) this.timer?.unref();
+  }
+
+  /** Every request still waiting (for close()). */
+  waiting(): PendingRequest[] {
+    return [...this.queues.values()].flat().filter((r) => !r.settled);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedFor = Infinity;
+  }
+
+  private arm(deadline: number): void {
+    clearTimeout(this.timer);
+    this.armedFor = deadline;
+    this.timer = setTimeout(this.sweep, Math.max(0, Math.ceil(deadline - performance.now())));
+    if (this.live === 0) this.timer.unref();
+  }
+
+  private readonly sweep = (): void => {
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [timeoutMs, queue] of this.queues) {
+      let i = 0;
+      for (; i < queue.length; i++) {
+        const request = queue[i]!;
+        if (request.settled) continue;
+        if (request.deadline > now) break;
+        request.fail(new TransportTimeoutError(request.subject, request.timeoutMs));
+      }
+      queue.splice(0, i);
+      if (queue.length === 0) this.queues.delete(timeoutMs);
+      else next = Math.min(next, queue[0]!.deadline);
+    }
+    if (next !== Infinity) this.arm(next);
+  };
+}
+
+/** Removes settled requests from the front of a queue. */
+function dropSettled(queue: PendingRequest[]): void {
+  let i = 0;
+  while (i < queue.length && queue[i]!.settled) i++;
+  if (i > 0) queue.splice(0, i);
+}
+
 class InProcessTransport implements Transport {
   readonly kind = 'in-process' as const;
   private state: State = 'open';
   private readonly subscriptions = new Set<InProcessSubscription>();
-  private readonly pending = new Set<(err: Error) => void>();
+  private readonly deadlines = new Deadlines();
   private readonly requests = new InFlight();
+  private readonly requestSettled = (): void => {
+    this.deadlines.settled();
+    this.requests.end();
+  };
   private readonly inst: Instrumentation;
   private readonly bus: InProcessBus;
 
@@ -150,32 +317,24 @@ class InProcessTransport implements Transport {
 
   request(subject: string, data: Uint8Array, options: { headers?: MessageHeaders; timeoutMs: number }): Promise<ReceivedReply> {
     if (this.state === 'closed') return Promise.reject(new TransportClosedError(`request ${subject}`));
-    const work = instrumentedRequest(this.inst, subject, data, options, (headers) =>
-      new Promise<ReceivedReply>((resolve, reject) => {
-        let settled = false;
-        const settle = (fn: () => void) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          this.pending.delete(fail);
-          fn();
-        };
-        const fail = (err: Error) => settle(() => reject(err));
-        const timer = setTimeout(() => fail(new TransportTimeoutError(subject, options.timeoutMs)), options.timeoutMs);
-        this.pending.add(fail);
-        const respond: Respond = (reply) =>
-          settle(() => resolve({ data: reply.data, headers: { ...reply.headers } }));
-        if (this.bus.route(subject, data, headers, respond) === 0) fail(new NoRespondersError(subject));
-      }),
-    );
-    this.requests.track(work);
-    return work;
+    return instrumentedRequest(this.inst, subject, data, options, (headers) => this.send(subject, data, headers, options.timeoutMs));
+  }
+
+  private send(subject: string, data: Uint8Array, headers: MessageHeaders, timeoutMs: number): Promise<ReceivedReply> {
+    return new Promise<ReceivedReply>((resolve, reject) => {
+      const pending = new PendingRequest(subject, performance.now() + timeoutMs, timeoutMs, resolve, reject, this.requestSettled);
+      this.requests.begin();
+      this.deadlines.add(pending);
+      if (this.bus.route(subject, data, headers, pending) === 0) pending.fail(new NoRespondersError(subject));
+    });
   }
 
   serve(subject: string, options: { queue: string }, handler: RequestHandler): Subscription {
-    return this.attach(subject, options.queue, async (msg, respond) => {
-      const reply = await handleRequest(this.inst, options.queue, msg, handler);
-      respond?.(reply);
+    return this.attach(subject, options.queue, (msg, respond, done) => {
+      void handleRequest(this.inst, options.queue, msg, handler).then((reply) => {
+        respond?.reply(reply);
+        done();
+      });
     });
   }
 
@@ -188,7 +347,11 @@ class InProcessTransport implements Transport {
 
   subscribe(subject: string, handler: MessageHandler, options?: { queue?: string }): Subscription {
     const queue = options?.queue;
-    return this.attach(subject, queue, (msg) => handleMessage(this.inst, queue, msg, handler));
+    return this.attach(subject, queue, (msg, _respond, done) => {
+      const running = handleMessage(this.inst, queue, msg, handler);
+      if (running === undefined) done();
+      else void running.then(done);
+    });
   }
 
   flush(): Promise<void> {
@@ -202,19 +365,17 @@ class InProcessTransport implements Transport {
     await Promise.all([...this.subscriptions].map((s) => s.drain()));
     await this.requests.idle();
     this.state = 'closed';
+    this.deadlines.stop();
   }
 
   async close(): Promise<void> {
     this.state = 'closed';
     for (const sub of [...this.subscriptions]) sub.unsubscribe();
-    for (const fail of [...this.pending]) fail(new TransportClosedError('wait for a reply'));
+    for (const pending of this.deadlines.waiting()) pending.fail(new TransportClosedError('wait for a reply'));
+    this.deadlines.stop();
   }
 
-  private attach(
-    subject: string,
-    queue: string | undefined,
-    run: (msg: TransportMessage, respond: Respond | undefined) => Promise<void>,
-  ): Subscription {
+  private attach(subject: string, queue: string | undefined, run: Run): Subscription {
     if (this.state !== 'open') throw new TransportClosedError(`subscribe to ${subject}`);
     const sub = new InProcessSubscription(this.bus, subject, queue, run, (s) => this.subscriptions.delete(s));
     this.subscriptions.add(sub);

@@ -186,7 +186,7 @@ class NatsTransport implements Transport {
   private attach(
     subject: string,
     queue: string | undefined,
-    run: (m: Msg, msg: TransportMessage) => Promise<void>,
+    run: (m: Msg, msg: TransportMessage) => Promise<void> | undefined,
   ): Subscription {
     if (this.draining || this.nc.isClosed()) throw new TransportClosedError(`subscribe to ${subject}`);
     parseSubscriptionSubject(subject);
@@ -197,7 +197,8 @@ class NatsTransport implements Transport {
         ...(queue === undefined ? {} : { queue }),
         callback: (err, m) => {
           if (err !== null) return; // subscription-level errors (permissions) end the subscription
-          running.track(run(m, { subject: m.subject, data: m.data, headers: fromNats(m.headers) }));
+          const work = run(m, { subject: m.subject, data: m.data, headers: fromNats(m.headers) });
+          if (work !== undefined) running.track(work);
         },
       });
     } catch (err) {

@@ -1,6 +1,6 @@
 import { bigintJsonCodec, type Codec } from './codec.js';
 import { CodecError, SERVICE_ERROR_CODE, ServiceError } from './errors.js';
-import type { MessageHeaders, Subscription, Transport } from './transport.js';
+import type { MessageHeaders, Subscription, Transport, TransportReply } from './transport.js';
 
 /** A typed request/reply endpoint: subject plus the codecs of both directions. */
 export interface RpcDefinition<Req, Rep> {
@@ -96,15 +96,16 @@ export function serveRpc<Req, Rep>(
   options: { readonly queue: string },
   handler: (request: Req, ctx: RpcContext) => Promise<Rep>,
 ): Subscription {
-  return transport.serve(rpc.subject, options, async (msg) => {
+  // Not async: the transport turns a synchronous throw into the same service error, one promise fewer per request.
+  const encode = (reply: Rep): TransportReply => ({ data: rpc.reply.encode(reply) });
+  return transport.serve(rpc.subject, options, (msg) => {
     let request: Req;
     try {
       request = rpc.request.decode(msg.data);
     } catch (err) {
       throw new ServiceError(SERVICE_ERROR_CODE.badRequest, `bad request: ${message(err)}`, { cause: err });
     }
-    const reply = await handler(request, { subject: msg.subject, headers: msg.headers });
-    return { data: rpc.reply.encode(reply) };
+    return handler(request, { subject: msg.subject, headers: msg.headers }).then(encode);
   });
 }
 

@@ -6,12 +6,19 @@ import type { MessageHeaders } from './transport.js';
 // one or more trailing tokens, only in subscriptions.
 const WHITESPACE = /[\s]/;
 
+// Subjects already found valid: a service sends on a handful of subjects, over and over.
+const validPublishSubjects = new Set<string>();
+const MAX_REMEMBERED_SUBJECTS = 1024;
+
 /** Checks a subject to publish or request on (no wildcards). */
 export function assertPublishSubject(subject: string): void {
+  if (validPublishSubjects.has(subject)) return;
   const tokens = tokenize(subject);
   for (const t of tokens) {
     if (t === '*' || t === '>') throw new InvalidMessageError(`wildcard in publish subject "${subject}"`);
   }
+  if (validPublishSubjects.size >= MAX_REMEMBERED_SUBJECTS) validPublishSubjects.clear();
+  validPublishSubjects.add(subject);
 }
 
 /** Checks a subject to subscribe to; returns its tokens for {@link subjectMatches}. */
