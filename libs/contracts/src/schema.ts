@@ -23,7 +23,6 @@ export interface Codec<T> {
 }
 
 const textDecoder = new TextDecoder();
-const textEncoder = new TextEncoder();
 
 /**
  * A JSON codec with a compiled runtime schema. JSON keeps every message
@@ -43,7 +42,8 @@ export function jsonCodec<S extends TSchema>(name: string, schema: S): Codec<Sta
     name,
     schema,
     check,
-    encode: (value) => textEncoder.encode(JSON.stringify(value)),
+    // Buffer.from takes small payloads from Node's shared pool; TextEncoder allocates a fresh ArrayBuffer per message.
+    encode: (value) => Buffer.from(JSON.stringify(value), 'utf8'),
     decode: (bytes) => {
       let parsed: unknown;
       try {
