@@ -30,9 +30,12 @@ export interface IngressOptions {
   readonly btfn?: boolean;
   /** Concurrent connections; further ones are dropped by the kernel accept path. Default 20000. */
   readonly maxConnections?: number;
-  /** A connection with no bytes for this long is closed (Microsoft RPC clients give up after 30 s). */
+  /**
+   * A connection with no bytes for this long is closed (Microsoft RPC clients give up after 30 s).
+   * Checked by one timer for all connections, so a close comes up to min(1 s, a quarter of the limit) late.
+   */
   readonly idleTimeoutMs?: number;
-  /** Hard limit on one connection's life, so a client dripping bytes cannot hold a slot forever. */
+  /** Hard limit on one connection's life, so a client dripping bytes cannot hold a slot forever (same timer). */
   readonly maxConnectionAgeMs?: number;
   /** Largest PDU accepted; KMS PDUs are about 300 bytes. Default 8192. */
   readonly maxPduSize?: number;
