@@ -77,6 +77,37 @@ function mapError(err: unknown, subject: string, operation: string, timeoutMs = 
   }
 }
 
+/**
+ * Holds the sends of one event-loop turn and hands them to nats.js together
+ * in a setImmediate. nats.js writes what it was given in one microtask turn
+ * with one socket write; a service handles each inbound socket read (an
+ * ingress client connection, a NATS frame) in its own macrotask, so without
+ * this every request or reply would cost a write syscall (tens of µs on
+ * loopback) and a wake-up of the NATS server. Deferring to the check phase
+ * adds no wait: the loop does not block while an immediate is pending.
+ */
+class Outbox {
+  private queue: (() => void)[] = [];
+  private scheduled = false;
+
+  /** `send` runs in a later turn (or at {@link run}); it must not throw. */
+  push(send: () => void): void {
+    this.queue.push(send);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(this.run);
+  }
+
+  /** Hands everything queued to nats.js now (before flush, drain, close). */
+  readonly run = (): void => {
+    this.scheduled = false;
+    const queue = this.queue;
+    if (queue.length === 0) return;
+    this.queue = [];
+    for (const send of queue) send();
+  };
+}
+
 class NatsTransportSubscription implements Subscription {
   constructor(
     private readonly sub: NatsSubscription,
@@ -106,6 +137,7 @@ class NatsTransport implements Transport {
   private readonly inst: Instrumentation;
   private readonly subscriptions = new Set<NatsTransportSubscription>();
   private readonly requests = new InFlight();
+  private readonly outbox = new Outbox();
   private draining = false;
 
   constructor(
@@ -116,37 +148,53 @@ class NatsTransport implements Transport {
   }
 
   request(subject: string, data: Uint8Array, options: { headers?: MessageHeaders; timeoutMs: number }): Promise<ReceivedReply> {
-    const work = instrumentedRequest(this.inst, subject, data, options, async (headers) => {
-      try {
-        const reply = await this.nc.request(subject, data, { timeout: options.timeoutMs, headers: toNats(headers) });
-        return { data: reply.data, headers: fromNats(reply.headers) };
-      } catch (err) {
-        throw mapError(err, subject, `request ${subject}`, options.timeoutMs);
-      }
-    });
+    const work = instrumentedRequest(this.inst, subject, data, options, (headers) =>
+      new Promise<Msg>((resolve, reject) => {
+        this.outbox.push(() => {
+          try {
+            this.nc.request(subject, data, { timeout: options.timeoutMs, headers: toNats(headers) }).then(resolve, reject);
+          } catch (err) {
+            reject(err);
+          }
+        });
+      }).then(
+        (reply): ReceivedReply => ({ data: reply.data, headers: fromNats(reply.headers) }),
+        (err: unknown) => {
+          throw mapError(err, subject, `request ${subject}`, options.timeoutMs);
+        },
+      ),
+    );
     this.requests.track(work);
     return work;
   }
 
   serve(subject: string, options: { queue: string }, handler: RequestHandler): Subscription {
-    return this.attach(subject, options.queue, async (m, msg) => {
-      const reply = await handleRequest(this.inst, options.queue, msg, handler);
-      if (m.reply === undefined) return;
-      try {
-        m.respond(reply.data.byteLength === 0 ? Empty : reply.data, { headers: toNats(reply.headers ?? {}) });
-      } catch {
-        // The connection closed under a running handler; the requester times out.
-      }
-    });
+    return this.attach(subject, options.queue, (m, msg) =>
+      handleRequest(this.inst, options.queue, msg, handler).then((reply) => {
+        if (m.reply === undefined) return;
+        this.outbox.push(() => {
+          try {
+            m.respond(reply.data.byteLength === 0 ? Empty : reply.data, { headers: toNats(reply.headers ?? {}) });
+          } catch {
+            // The connection closed under a running handler; the requester times out.
+          }
+        });
+      }),
+    );
   }
 
   publish(subject: string, data: Uint8Array, options?: { headers?: MessageHeaders }): void {
     instrumentedPublish(this.inst, subject, data, options?.headers, (headers) => {
-      try {
-        this.nc.publish(subject, data, { headers: toNats(headers) });
-      } catch (err) {
-        throw mapError(err, subject, `publish ${subject}`);
-      }
+      // What nats.js would refuse at once is refused here; the send itself waits for the outbox.
+      if (this.nc.isClosed() || this.nc.isDraining()) throw new TransportClosedError(`publish ${subject}`);
+      const natsHeaders = toNats(headers);
+      this.outbox.push(() => {
+        try {
+          this.nc.publish(subject, data, { headers: natsHeaders });
+        } catch {
+          // Closed between the call and the send: fire and forget loses it, as a broken connection would.
+        }
+      });
     });
   }
 
@@ -156,6 +204,7 @@ class NatsTransport implements Transport {
   }
 
   async flush(): Promise<void> {
+    this.outbox.run();
     try {
       await this.nc.flush();
     } catch (err) {
@@ -170,6 +219,7 @@ class NatsTransport implements Transport {
     // (nc.drain() would also drain the reply inbox they need); then the connection.
     await Promise.all([...this.subscriptions].map((s) => s.drain()));
     await this.requests.idle();
+    this.outbox.run();
     if (this.options.ownsConnection === false) {
       await this.nc.flush().catch(() => undefined);
     } else if (!this.nc.isClosed() && !this.nc.isDraining()) {
@@ -180,6 +230,7 @@ class NatsTransport implements Transport {
   async close(): Promise<void> {
     this.draining = true;
     for (const s of [...this.subscriptions]) s.unsubscribe();
+    this.outbox.run(); // what was sent before close() still goes out, as it did when nats.js queued it
     if (this.options.ownsConnection !== false && !this.nc.isClosed()) await this.nc.close();
   }
 
