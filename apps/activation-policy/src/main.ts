@@ -15,7 +15,8 @@ await runService({
     const { db, close: closeDb } = createPostgresDb({ connectionString: config.databaseUrl, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
     await migrateToLatest(db, { schema: config.schema });
     const store = createEventStore(db, { schema: config.schema });
-    const nc = await connect({ servers: config.natsUrl, name: `activation-policy ${config.instanceId}`, maxReconnectAttempts: -1 });
+    // noAsyncTraces: nats.js would capture an Error (a stack walk) per request for its timeout messages; ours map to typed errors.
+    const nc = await connect({ servers: config.natsUrl, name: `activation-policy ${config.instanceId}`, maxReconnectAttempts: -1, noAsyncTraces: true });
     const transport = createNatsTransport(nc);
     const policy = await startPolicyRuntime({
       env: process.env,

@@ -12,7 +12,8 @@ await runService({
   async start(log) {
     const config = readConfig(process.env);
     const telemetry = startTelemetry({ serviceName: 'kms-ingress' });
-    const nc = await connect({ servers: config.natsUrl, name: `kms-ingress ${config.instanceId}`, maxReconnectAttempts: -1 });
+    // noAsyncTraces: nats.js would capture an Error (a stack walk) per request for its timeout messages; ours map to typed errors.
+    const nc = await connect({ servers: config.natsUrl, name: `kms-ingress ${config.instanceId}`, maxReconnectAttempts: -1, noAsyncTraces: true });
     const transport = createNatsTransport(nc);
     const policy = createRpcClient(transport, { defaultTimeoutMs: config.policyTimeoutMs });
     const server = createIngressServer({
