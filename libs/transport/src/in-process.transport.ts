@@ -1,4 +1,4 @@
-import { NoRespondersError, TransportClosedError, TransportTimeoutError } from './errors.js';
+import { NoRespondersError, TransportClosedError } from './errors.js';
 import {
   handleMessage,
   handleRequest,
@@ -9,6 +9,7 @@ import {
   type Instrumentation,
   type TransportOptions,
 } from './instrument.js';
+import { Deadlines, PendingRequest } from './pending-requests.js';
 import { parseSubscriptionSubject, subjectMatches } from './subject.js';
 import type {
   MessageHandler,
@@ -191,112 +192,6 @@ class InProcessSubscription implements Subscription, BusSubscription {
   }
 }
 
-/**
- * A request waiting for its reply: settles once, by the reply, the timeout
- * sweep, no responders or close().
- */
-class PendingRequest implements Respond {
-  settled = false;
-
-  constructor(
-    readonly subject: string,
-    readonly deadline: number,
-    readonly timeoutMs: number,
-    private readonly resolve: (reply: ReceivedReply) => void,
-    private readonly reject: (err: Error) => void,
-    private readonly done: () => void,
-  ) {}
-
-  reply(reply: TransportReply): void {
-    // handleRequest builds a fresh headers object per reply: no copy needed.
-    if (this.settle()) this.resolve({ data: reply.data, headers: reply.headers ?? {} });
-  }
-
-  fail(err: Error): void {
-    if (this.settle()) this.reject(err);
-  }
-
-  private settle(): boolean {
-    if (this.settled) return false;
-    this.settled = true;
-    this.done();
-    return true;
-  }
-}
-
-/**
- * Timeouts of a transport's pending requests without a timer each: requests
- * wait in FIFO queues per timeout length (so deadlines rise along a queue),
- * and one timer is armed for the earliest deadline. Settled requests leave
- * the queues lazily, from the front.
- */
-class Deadlines {
-  private readonly queues = new Map<number, PendingRequest[]>();
-  private timer: NodeJS.Timeout | undefined;
-  private armedFor = Infinity;
-  private live = 0;
-
-  add(request: PendingRequest): void {
-    let queue = this.queues.get(request.timeoutMs);
-    if (queue === undefined) this.queues.set(request.timeoutMs, (queue = []));
-    else dropSettled(queue);
-    queue.push(request);
-    if (this.live++ === 0) this.timer?.ref();
-    if (request.deadline < this.armedFor) this.arm(request.deadline);
-  }
-
-  /** A request settled (a reply, no responders, close). */
-  settled(): void {
-    // Nothing waits: let the process exit even though the sweep timer is still armed.
-    if (--this.live === 0) this.timer?.unref();
-  }
-
-  /** Every request still waiting (for close()). */
-  waiting(): PendingRequest[] {
-    return [...this.queues.values()].flat().filter((r) => !r.settled);
-  }
-
-  stop(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    this.armedFor = Infinity;
-  }
-
-  private arm(deadline: number): void {
-    clearTimeout(this.timer);
-    this.armedFor = deadline;
-    this.timer = setTimeout(this.sweep, Math.max(0, Math.ceil(deadline - performance.now())));
-    if (this.live === 0) this.timer.unref();
-  }
-
-  private readonly sweep = (): void => {
-    this.timer = undefined;
-    this.armedFor = Infinity;
-    const now = performance.now();
-    let next = Infinity;
-    for (const [timeoutMs, queue] of this.queues) {
-      let i = 0;
-      for (; i < queue.length; i++) {
-        const request = queue[i]!;
-        if (request.settled) continue;
-        if (request.deadline > now) break;
-        request.fail(new TransportTimeoutError(request.subject, request.timeoutMs));
-      }
-      queue.splice(0, i);
-      if (queue.length === 0) this.queues.delete(timeoutMs);
-      else next = Math.min(next, queue[0]!.deadline);
-    }
-    if (next !== Infinity) this.arm(next);
-  };
-}
-
-/** Removes settled requests from the front of a queue. */
-function dropSettled(queue: PendingRequest[]): void {
-  let i = 0;
-  while (i < queue.length && queue[i]!.settled) i++;
-  if (i > 0) queue.splice(0, i);
-}
-
 class InProcessTransport implements Transport {
   readonly kind = 'in-process' as const;
   private state: State = 'open';
@@ -322,7 +217,7 @@ class InProcessTransport implements Transport {
 
   private send(subject: string, data: Uint8Array, headers: MessageHeaders, timeoutMs: number): Promise<ReceivedReply> {
     return new Promise<ReceivedReply>((resolve, reject) => {
-      const pending = new PendingRequest(subject, performance.now() + timeoutMs, timeoutMs, resolve, reject, this.requestSettled);
+      const pending = new PendingRequest(subject, '', performance.now() + timeoutMs, timeoutMs, resolve, reject, this.requestSettled);
       this.requests.begin();
       this.deadlines.add(pending);
       if (this.bus.route(subject, data, headers, pending) === 0) pending.fail(new NoRespondersError(subject));

@@ -1,4 +1,4 @@
-import { Empty, ErrorCode, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from 'nats';
+import { createInbox, Empty, ErrorCode, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from 'nats';
 import {
   InvalidMessageError,
   NoRespondersError,
@@ -16,6 +16,7 @@ import {
   type Instrumentation,
   type TransportOptions,
 } from './instrument.js';
+import { Deadlines, PendingRequest } from './pending-requests.js';
 import { parseSubscriptionSubject } from './subject.js';
 import type {
   MessageHandler,
@@ -33,6 +34,8 @@ export interface NatsTransportOptions extends TransportOptions {
    * the transport owns the connection it was given.
    */
   readonly ownsConnection?: boolean;
+  /** Prefix of the reply inbox (as nats.js's `inboxPrefix`, for accounts that restrict `_INBOX`); default `_INBOX`. */
+  readonly inboxPrefix?: string;
 }
 
 function toNats(h: MessageHeaders): MsgHdrs | undefined {
@@ -138,6 +141,15 @@ class NatsTransport implements Transport {
   private readonly subscriptions = new Set<NatsTransportSubscription>();
   private readonly requests = new InFlight();
   private readonly outbox = new Outbox();
+  private readonly waiting = new Map<string, PendingRequest>();
+  private readonly deadlines = new Deadlines();
+  private readonly requestSettled = (request: PendingRequest): void => {
+    this.waiting.delete(request.token);
+    this.deadlines.settled();
+  };
+  private replyPrefix: string | undefined;
+  private replySub: NatsSubscription | undefined;
+  private nextToken = 0;
   private draining = false;
 
   constructor(
@@ -145,27 +157,74 @@ class NatsTransport implements Transport {
     private readonly options: NatsTransportOptions,
   ) {
     this.inst = instrumentation('nats', options);
+    void nc.closed().then(() => this.failWaiting());
   }
 
   request(subject: string, data: Uint8Array, options: { headers?: MessageHeaders; timeoutMs: number }): Promise<ReceivedReply> {
-    const work = instrumentedRequest(this.inst, subject, data, options, (headers) =>
-      new Promise<Msg>((resolve, reject) => {
-        this.outbox.push(() => {
-          try {
-            this.nc.request(subject, data, { timeout: options.timeoutMs, headers: toNats(headers) }).then(resolve, reject);
-          } catch (err) {
-            reject(err);
-          }
-        });
-      }).then(
-        (reply): ReceivedReply => ({ data: reply.data, headers: fromNats(reply.headers) }),
-        (err: unknown) => {
-          throw mapError(err, subject, `request ${subject}`, options.timeoutMs);
-        },
-      ),
-    );
+    if (this.nc.isClosed()) return Promise.reject(new TransportClosedError(`request ${subject}`));
+    const work = instrumentedRequest(this.inst, subject, data, options, (headers) => this.send(subject, data, headers, options.timeoutMs));
     this.requests.track(work);
     return work;
+  }
+
+  /**
+   * Our own request/reply over one wildcard inbox subscription, instead of
+   * nc.request(): nats.js arms a timer, makes two deferreds and constructs a
+   * NatsError ("cancelled") for every request, even an answered one. Here a
+   * request is a map entry and a place in the shared {@link Deadlines}.
+   */
+  private send(subject: string, data: Uint8Array, headers: MessageHeaders, timeoutMs: number): Promise<ReceivedReply> {
+    const inbox = this.inbox();
+    return new Promise<ReceivedReply>((resolve, reject) => {
+      const token = (this.nextToken++).toString(36);
+      const pending = new PendingRequest(subject, token, performance.now() + timeoutMs, timeoutMs, resolve, reject, this.requestSettled);
+      this.waiting.set(token, pending);
+      this.deadlines.add(pending);
+      const natsHeaders = toNats(headers);
+      this.outbox.push(() => {
+        if (pending.settled) return;
+        try {
+          this.nc.publish(subject, data, { reply: inbox + token, headers: natsHeaders });
+        } catch (err) {
+          pending.fail(mapError(err, subject, `request ${subject}`, timeoutMs));
+        }
+      });
+    });
+  }
+
+  /** The prefix of reply subjects; subscribes `<inbox>.*` on first use. */
+  private inbox(): string {
+    if (this.replyPrefix !== undefined) return this.replyPrefix;
+    const prefix = `${createInbox(this.options.inboxPrefix)}.`;
+    try {
+      this.replySub = this.nc.subscribe(`${prefix}*`, { callback: (err, m) => this.onReply(err, m, prefix.length) });
+    } catch (err) {
+      throw mapError(err, prefix, 'subscribe to the reply inbox');
+    }
+    this.replyPrefix = prefix;
+    return prefix;
+  }
+
+  private onReply(err: Error | null, m: Msg, prefixLength: number): void {
+    if (err !== null) return; // the inbox subscription ended (connection closed): close() or the closed hook fails the waiting
+    const pending = this.waiting.get(m.subject.slice(prefixLength));
+    if (pending === undefined) return; // late: it timed out, or a second replier
+    // The NATS server answers a request nobody serves with an empty 503 status message.
+    if (m.data.length === 0 && m.headers?.code === 503) pending.fail(new NoRespondersError(pending.subject));
+    else pending.reply({ data: m.data, headers: fromNats(m.headers) });
+  }
+
+  /** Unsubscribes the reply inbox of a connection we do not own; a later request subscribes anew. */
+  private leaveInbox(): void {
+    this.replySub?.unsubscribe();
+    this.replySub = undefined;
+    this.replyPrefix = undefined;
+  }
+
+  /** Fails every waiting request (close(), or the connection closed under them). */
+  private failWaiting(): void {
+    for (const pending of [...this.waiting.values()]) pending.fail(new TransportClosedError('wait for a reply'));
+    this.deadlines.stop();
   }
 
   serve(subject: string, options: { queue: string }, handler: RequestHandler): Subscription {
@@ -221,6 +280,7 @@ class NatsTransport implements Transport {
     await this.requests.idle();
     this.outbox.run();
     if (this.options.ownsConnection === false) {
+      this.leaveInbox(); // the connection stays: leave no inbox on it
       await this.nc.flush().catch(() => undefined);
     } else if (!this.nc.isClosed() && !this.nc.isDraining()) {
       await this.nc.drain();
@@ -231,7 +291,12 @@ class NatsTransport implements Transport {
     this.draining = true;
     for (const s of [...this.subscriptions]) s.unsubscribe();
     this.outbox.run(); // what was sent before close() still goes out, as it did when nats.js queued it
-    if (this.options.ownsConnection !== false && !this.nc.isClosed()) await this.nc.close();
+    this.failWaiting();
+    if (this.options.ownsConnection === false) {
+      if (!this.nc.isClosed()) this.leaveInbox();
+    } else if (!this.nc.isClosed()) {
+      await this.nc.close();
+    }
   }
 
   private attach(
