@@ -1,6 +1,45 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Kysely } from 'kysely';
+import { PgliteDialect } from './pglite-dialect.js';
+
+/** An embedded Postgres reached in-process by kysely. */
+export type EmbeddedDb<DB> = Readonly<{
+  db: Kysely<DB>;
+  /** The PGlite instance under `db` (one Postgres session; see {@link PgliteDialect}). */
+  pglite: PGlite;
+  /** Waits for the statement or transaction in progress, then closes the database (flushes the data directory). */
+  close(): Promise<void>;
+}>;
+
+/** Options of {@link openEmbeddedDb}. */
+export type EmbeddedDbOptions = Readonly<{
+  /** Data directory (created if missing); omit for an in-memory database. */
+  dataDir?: string;
+}>;
+
+/**
+ * Opens PGlite (Postgres compiled to WASM) and a kysely instance that runs
+ * statements on it directly through {@link PgliteDialect}: no socket, no pg
+ * client, one session shared by every caller (transactions take turns). The
+ * all-in-one's storage when DATABASE_URL is unset; see README ("PGlite").
+ *
+ * @example
+ * const { db, close } = await openEmbeddedDb<DB>({ dataDir: './data/pg' });
+ */
+export async function openEmbeddedDb<DB>(opts: EmbeddedDbOptions = {}): Promise<EmbeddedDb<DB>> {
+  if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
+  const pglite = await PGlite.create(opts.dataDir);
+  const db = new Kysely<DB>({ dialect: new PgliteDialect({ pglite, closeOnDestroy: true }) });
+  let closing: Promise<void> | undefined;
+  // kysely skips the driver's destroy when no statement ever ran: close PGlite then ourselves.
+  const close = async (): Promise<void> => {
+    await db.destroy();
+    if (!pglite.closed) await pglite.close();
+  };
+  return { db, pglite, close: () => (closing ??= close()) };
+}
 
 /** A running embedded Postgres. */
 export type EmbeddedPostgres = Readonly<{
@@ -29,8 +68,10 @@ export type EmbeddedPostgresOptions = Readonly<{
 
 /**
  * Starts PGlite (Postgres compiled to WASM) served over the Postgres wire
- * protocol by @electric-sql/pglite-socket, so the same `pg` + kysely code runs
- * against it. Use ONE pg Pool with `max: 1` per embedded server.
+ * protocol by @electric-sql/pglite-socket, for what needs a connection string
+ * (pg clients, test backends shared with Postgres). In-process code should
+ * use {@link openEmbeddedDb}: every statement through the socket is encoded,
+ * copied and parsed twice more. Use ONE pg Pool with `max: 1` per server.
  *
  * @example
  * const pgl = await startEmbeddedPostgres({ dataDir: './data/pg' });

@@ -25,8 +25,10 @@ export { createProjection, rebuildProjection, runProjection } from './projection
 export type { ProjectionDefinition, ProjectionRunner } from './projection.js';
 export { backoffDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
-export { startEmbeddedPostgres } from './embedded-postgres.js';
-export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
+export { openEmbeddedDb, startEmbeddedPostgres } from './embedded-postgres.js';
+export type { EmbeddedDb, EmbeddedDbOptions, EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
+export { PgliteDialect, PgliteDialectError } from './pglite-dialect.js';
+export type { PgliteDialectConfig } from './pglite-dialect.js';
 export { createPostgresDb } from './postgres.js';
 export type { PostgresDbOptions } from './postgres.js';
 export { advisoryLockKey } from './locks.js';

@@ -7,10 +7,9 @@ import { decodeEventMessage, EVENT_HEADERS } from '../event-message.js';
 import { createEventStore, type EventStore } from '../event-store.js';
 import type { NewEvent, RecordedEvent } from '../events.js';
 import { createOutboxRelay, ensureEventsStream, type RelayStatus } from '../outbox-relay.js';
-import { createPostgresDb } from '../postgres.js';
 import { createProjection, rebuildProjection, type ProjectionDefinition } from '../projection.js';
 import { migrateToLatest } from '../schema/migrate.js';
-import { throwawaySchema, type TestBackend } from './backends.js';
+import { throwawaySchema, type DbBackend } from './backends.js';
 
 const NATS_URL = process.env.NATS_URL ?? '127.0.0.1:4222';
 
@@ -34,8 +33,8 @@ async function until(cond: () => Promise<boolean> | boolean, timeoutMs = 15_000)
  * The event-store integration suite, run once per backend (real Postgres and
  * embedded PGlite) by the *.int.test.ts files next to the library.
  */
-export function eventStoreSuite(makeBackend: () => Promise<TestBackend>): void {
-  let backend: TestBackend;
+export function eventStoreSuite(makeBackend: () => Promise<DbBackend>): void {
+  let backend: DbBackend;
   let db: Kysely<TestDb>;
   let close: () => Promise<void>;
   const drops: (() => Promise<void>)[] = [];
@@ -58,7 +57,7 @@ export function eventStoreSuite(makeBackend: () => Promise<TestBackend>): void {
 
   beforeAll(async () => {
     backend = await makeBackend();
-    ({ db, close } = createPostgresDb<TestDb>({ connectionString: backend.connectionString, max: backend.poolMax }));
+    ({ db, close } = backend.openDb<TestDb>());
   });
 
   afterAll(async () => {
@@ -165,7 +164,8 @@ export function eventStoreSuite(makeBackend: () => Promise<TestBackend>): void {
     });
 
     // Messages above 64 KiB arrive in several TCP reads: the case that breaks
-    // pglite-socket with more than one connection (README, PGlite).
+    // pglite-socket with more than one connection (README, PGlite); and
+    // concurrent transactions queue for PgliteDialect's one session.
     it('stores large events appended concurrently with small ones', async () => {
       const big = 'x'.repeat(200_000);
       await Promise.all(Array.from({ length: 6 }, (_, i) => store.append(`big:${i}`, 'no_stream', [ev('Blob', i % 2 ? { i } : { i, big })])));

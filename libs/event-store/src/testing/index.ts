@@ -3,5 +3,5 @@
  * int tests of this library and of the services built on it. Never imported
  * by product code.
  */
-export { realPostgres, embeddedPglite, throwawaySchema } from './backends.js';
-export type { TestBackend } from './backends.js';
+export { realPostgres, embeddedPglite, embeddedPgliteDirect, throwawaySchema } from './backends.js';
+export type { DbBackend, TestBackend } from './backends.js';

@@ -1,0 +1,253 @@
+import { PGlite } from '@electric-sql/pglite';
+import { AbortedTransactionError, Kysely, sql, type Generated } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgliteDialect, PgliteDialectError } from './pglite-dialect.js';
+
+interface Db {
+  items: { id: Generated<string>; name: string; n: Generated<number>; data: Generated<unknown>; at: Generated<Date> };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('PgliteDialect (kysely on an in-process PGlite)', () => {
+  let pglite: PGlite;
+  let db: Kysely<Db>;
+
+  beforeAll(async () => {
+    pglite = await PGlite.create();
+    db = new Kysely<Db>({ dialect: new PgliteDialect({ pglite }) });
+    await sql`create table items (
+      id bigserial primary key,
+      name text not null constraint items_name_uq unique,
+      n int4 not null default 0,
+      data jsonb not null default '{}',
+      at timestamptz not null default now()
+    )`.execute(db);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await pglite?.close();
+  });
+
+  describe('values as the pg dialect gives them', () => {
+    it('parses results with pg’s parsers: int8/numeric as strings, timestamptz/date as Dates, jsonb parsed, bytea a Buffer', async () => {
+      const { rows } = await sql<Record<string, unknown>>`select
+        9007199254740993::int8 as big, 42::int4 as i4, 7::int2 as i2, 1.5::float8 as f8, 12.50::numeric as num, true as b,
+        '2026-01-02 03:04:05.678+00'::timestamptz as ts, '2026-01-02'::date as d, '{"a":[1,{"b":null}]}'::jsonb as j,
+        '\\x0102ff'::bytea as bytes, array[1, 2]::int8[] as bigs, array['x', 'y'] as texts, null::text as nothing,
+        '6f1c5c2e-3a7b-4c55-9d0e-6c8d5e1b2a3f'::uuid as u`.execute(db);
+      const r = rows[0]!;
+      expect(r).toMatchObject({ big: '9007199254740993', i4: 42, i2: 7, f8: 1.5, num: '12.50', b: true, j: { a: [1, { b: null }] }, bigs: ['1', '2'], texts: ['x', 'y'], nothing: null });
+      expect(r['u']).toBe('6f1c5c2e-3a7b-4c55-9d0e-6c8d5e1b2a3f');
+      expect(r['ts']).toEqual(new Date('2026-01-02T03:04:05.678Z'));
+      // pg reads a date as local midnight.
+      expect(r['d']).toEqual(new Date(2026, 0, 2));
+      expect(Buffer.isBuffer(r['bytes'])).toBe(true);
+      expect([...(r['bytes'] as Buffer)]).toEqual([1, 2, 255]);
+    });
+
+    it('takes Dates, bigints, objects and arrays as parameters', async () => {
+      const at = new Date('2025-06-07T08:09:10.111Z');
+      const { rows } = await sql<Record<string, unknown>>`select ${at}::timestamptz as at, ${12345678901234567n}::int8 as big,
+        ${{ k: 'v', n: 1 }}::jsonb as obj, ${{ k: 'v' }}::text as objtext, ${['a', 'b']}::text[] as arr, ${'{"s":1}'}::jsonb as str`.execute(db);
+      expect(rows[0]).toEqual({ at, big: '12345678901234567', obj: { k: 'v', n: 1 }, objtext: '{"k":"v"}', arr: ['a', 'b'], str: { s: 1 } });
+    });
+
+    it('reports affected rows of inserts, updates and deletes, and returns rows with `returning`', async () => {
+      const inserted = await db.insertInto('items').values([{ name: 'a', data: JSON.stringify({ x: 1 }) }, { name: 'b' }]).returning(['id', 'name', 'data', 'at']).execute();
+      expect(inserted.map((r) => r.name)).toEqual(['a', 'b']);
+      expect(typeof inserted[0]!.id).toBe('string');
+      expect(inserted[0]!.data).toEqual({ x: 1 });
+      expect(inserted[0]!.at).toBeInstanceOf(Date);
+      const upd = await db.updateTable('items').set({ n: 5 }).where('name', 'in', ['a', 'b']).executeTakeFirstOrThrow();
+      expect(upd.numUpdatedRows).toBe(2n);
+      const ins = await db.insertInto('items').values({ name: 'c' }).executeTakeFirstOrThrow();
+      expect(ins.numInsertedOrUpdatedRows).toBe(1n);
+      const del = await db.deleteFrom('items').where('name', '=', 'c').executeTakeFirstOrThrow();
+      expect(del.numDeletedRows).toBe(1n);
+      const sel = await sql`select 1 as one`.execute(db);
+      expect(sel.numAffectedRows).toBeUndefined();
+    });
+
+    it('runs a script of several statements without parameters, as pg’s simple query does', async () => {
+      await sql.raw('create temporary table script_t (x int); insert into script_t values (1), (2);').execute(db);
+      expect((await sql<{ n: string }>`select count(*) as n from script_t`.execute(db)).rows).toEqual([{ n: '2' }]);
+    });
+  });
+
+  describe('transactions on the one session', () => {
+    it('commits, and rolls back everything when the callback throws', async () => {
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('items').values({ name: 'tx-ok' }).execute();
+      });
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await trx.insertInto('items').values({ name: 'tx-rolled-back' }).execute();
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      const names = (await db.selectFrom('items').select('name').where('name', 'like', 'tx-%').execute()).map((r) => r.name);
+      expect(names).toEqual(['tx-ok']);
+    });
+
+    it('makes statements from outside wait until the transaction ends', async () => {
+      const order: string[] = [];
+      let inside!: () => void;
+      const entered = new Promise<void>((r) => (inside = r));
+      const tx = db.transaction().execute(async (trx) => {
+        await trx.insertInto('items').values({ name: 'wait-1' }).execute();
+        inside();
+        await sleep(50);
+        order.push('trx done');
+        await trx.updateTable('items').set({ n: 1 }).where('name', '=', 'wait-1').execute();
+      });
+      await entered;
+      const outside = db
+        .selectFrom('items')
+        .select('n')
+        .where('name', '=', 'wait-1')
+        .executeTakeFirst()
+        .then((r) => {
+          order.push('outside read');
+          return r;
+        });
+      const [, read] = await Promise.all([tx, outside]);
+      expect(order).toEqual(['trx done', 'outside read']);
+      // The outside read ran after the commit: it sees the transaction's final state.
+      expect(read).toEqual({ n: 1 });
+    });
+
+    it('serializes concurrent transactions so each sees the previous one’s result', async () => {
+      await db.insertInto('items').values({ name: 'counter', n: 0 }).execute();
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          db.transaction().execute(async (trx) => {
+            const { n } = await trx.selectFrom('items').select('n').where('name', '=', 'counter').executeTakeFirstOrThrow();
+            await sleep(1);
+            await trx.updateTable('items').set({ n: n + 1 }).where('name', '=', 'counter').execute();
+          }),
+        ),
+      );
+      expect(await db.selectFrom('items').select('n').where('name', '=', 'counter').executeTakeFirst()).toEqual({ n: 20 });
+    });
+
+    it('fails the commit of a transaction an error aborted, and the session goes on', async () => {
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await trx.insertInto('items').values({ name: 'aborted' }).execute();
+          await sql`select 1 / 0`.execute(trx).catch(() => undefined);
+        }),
+      ).rejects.toBeInstanceOf(AbortedTransactionError);
+      expect(await db.selectFrom('items').select('name').where('name', '=', 'aborted').execute()).toEqual([]);
+      expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }]);
+    });
+
+    it('supports controlled transactions with savepoints and isolation levels', async () => {
+      const trx = await db.startTransaction().setIsolationLevel('serializable').execute();
+      expect((await sql<{ level: string }>`select current_setting('transaction_isolation') as level`.execute(trx)).rows[0]!.level).toBe('serializable');
+      await trx.insertInto('items').values({ name: 'sp-kept' }).execute();
+      const sp = await trx.savepoint('before "odd" name').execute();
+      await sp.insertInto('items').values({ name: 'sp-undone' }).execute();
+      const back = await sp.rollbackToSavepoint('before "odd" name').execute();
+      await back.releaseSavepoint('before "odd" name').execute();
+      await trx.commit().execute();
+      const names = (await db.selectFrom('items').select('name').where('name', 'like', 'sp-%').execute()).map((r) => r.name);
+      expect(names).toEqual(['sp-kept']);
+    });
+
+    it('keeps a session-level advisory lock on a held connection while others query, and checks it by heartbeat', async () => {
+      // The ledger writer lock's pattern: a connection kept for the lock, a heartbeat on it.
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let acquired!: (ok: boolean) => void;
+      const gotLock = new Promise<boolean>((r) => (acquired = r));
+      let heartbeats = 0;
+      const holder = db.connection().execute(async (conn) => {
+        const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${7}::int4, ${8}::int4) as ok`.execute(conn);
+        acquired(rows[0]!.ok);
+        let stop = false;
+        void released.then(() => (stop = true));
+        while (!stop) {
+          await Promise.race([sleep(5), released]);
+          if (!stop) {
+            await sql`select 1`.execute(conn);
+            heartbeats++;
+          }
+        }
+        const { rows: unlocked } = await sql<{ ok: boolean }>`select pg_advisory_unlock(${7}::int4, ${8}::int4) as ok`.execute(conn);
+        return unlocked[0]!.ok;
+      });
+      expect(await gotLock).toBe(true);
+      // Others go on while the lock's connection is held: a transaction and plain queries.
+      await db.transaction().execute((trx) => trx.insertInto('items').values({ name: 'during-lock' }).execute());
+      for (let i = 0; i < 5; i++) await sql`select ${i}::int as i`.execute(db);
+      await sleep(30);
+      const locks = await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and classid = 7 and objid = 8 and granted`.execute(db);
+      expect(locks.rows).toEqual([{ n: '1' }]);
+      release();
+      expect(await holder).toBe(true);
+      expect(heartbeats).toBeGreaterThan(0);
+      const after = await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and classid = 7 and objid = 8`.execute(db);
+      expect(after.rows).toEqual([{ n: '0' }]);
+    });
+  });
+
+  describe('errors', () => {
+    it('carry Postgres’ code, constraint and detail like pg’s DatabaseError', async () => {
+      await db.insertInto('items').values({ name: 'dup' }).execute();
+      const err = await db
+        .insertInto('items')
+        .values({ name: 'dup' })
+        .execute()
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err).toMatchObject({ code: '23505', constraint: 'items_name_uq', table: 'items', detail: 'Key (name)=(dup) already exists.' });
+    });
+
+    it('carry a custom SQLSTATE with detail and hint raised by PL/pgSQL', async () => {
+      await sql`create or replace function raise_custom(v int) returns void language plpgsql as $$
+        begin raise exception 'custom failure %', v using errcode = 'KG409', detail = v::text, hint = 'stream-x'; end $$`.execute(db);
+      const err = await sql`select raise_custom(${41}::int)`.execute(db).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'KG409', detail: '41', hint: 'stream-x', message: 'custom failure 41' });
+    });
+
+    it('inside a transaction roll it back and leave the session usable', async () => {
+      const err = await db
+        .transaction()
+        .execute(async (trx) => {
+          await trx.insertInto('items').values({ name: 'in-failed-tx' }).execute();
+          await trx.insertInto('items').values({ name: 'dup' }).execute();
+        })
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: '23505', constraint: 'items_name_uq' });
+      expect(await db.selectFrom('items').select('name').where('name', '=', 'in-failed-tx').execute()).toEqual([]);
+      expect((await sql<{ one: number }>`select 1 as one`.execute(db)).rows).toEqual([{ one: 1 }]);
+    });
+
+    it('refuse streaming with a clear error', async () => {
+      const iterate = async () => {
+        for await (const row of db.selectFrom('items').selectAll().stream()) void row;
+      };
+      await expect(iterate()).rejects.toBeInstanceOf(PgliteDialectError);
+    });
+  });
+
+  it('destroy waits for the transaction in progress, closes PGlite when asked, and refuses new statements', async () => {
+    const own = await PGlite.create();
+    const owned = new Kysely<Db>({ dialect: new PgliteDialect({ pglite: own, closeOnDestroy: true }) });
+    await sql`create table t (x int)`.execute(owned);
+    let entered!: () => void;
+    const inTx = new Promise<void>((r) => (entered = r));
+    const tx = owned.transaction().execute(async (trx) => {
+      entered();
+      await sleep(30);
+      await sql`insert into t values (1)`.execute(trx);
+    });
+    await inTx;
+    await owned.destroy();
+    await expect(tx).resolves.toBeUndefined();
+    expect(own.closed).toBe(true);
+    await expect(sql`select 1`.execute(owned)).rejects.toThrow();
+  });
+});
