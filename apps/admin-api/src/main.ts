@@ -12,7 +12,7 @@ await runService({
   async start(log) {
     const config = readConfig(process.env);
     const telemetry = startTelemetry({ serviceName: 'admin-api' });
-    const nc = await connect({ servers: config.natsUrl, name: 'admin-api', maxReconnectAttempts: -1 });
+    const nc = await connect({ servers: config.natsUrl, name: 'admin-api', maxReconnectAttempts: -1, noAsyncTraces: true });
     const transport = createNatsTransport(nc);
     const app = buildApp(splitAdminDeps(config, { transport, readiness: [{ name: 'nats', check: async () => { await nc.flush(); } }], log }));
     await app.listen({ host: config.httpListen.host, port: config.httpListen.port });

@@ -24,7 +24,7 @@ await runService({
     await migrateToLatest(db, { schema: config.schema });
     const store = createEventStore(db, { schema: config.schema });
     // Connected before publishing starts, so a NATS failure at start exits with nothing to withdraw.
-    const nc = config.natsUrl === undefined ? undefined : await connect({ servers: config.natsUrl, name: 'dns-registrar', maxReconnectAttempts: -1 });
+    const nc = config.natsUrl === undefined ? undefined : await connect({ servers: config.natsUrl, name: 'dns-registrar', maxReconnectAttempts: -1, noAsyncTraces: true });
     const registrar = startDnsRegistrar({ config: config.dns, store, logger: log, tracer: getTracer('dns-registrar') });
     const transport = nc && createNatsTransport(nc);
     const query = transport && serveDnsStatus(transport, registrar);

@@ -79,7 +79,7 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
     let nc: NatsConnection | undefined;
     let transport: Transport;
     if (config.natsUrl !== undefined) {
-      nc = await connect({ servers: config.natsUrl, name: `kmsgrid ${config.instanceId}`, maxReconnectAttempts: -1 });
+      nc = await connect({ servers: config.natsUrl, name: `kmsgrid ${config.instanceId}`, maxReconnectAttempts: -1, noAsyncTraces: true });
       transport = createNatsTransport(nc);
       log.info('NATS connected', { url: config.natsUrl });
     } else {
