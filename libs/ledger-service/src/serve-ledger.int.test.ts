@@ -60,12 +60,16 @@ describe('serveLedger over NATS', () => {
     const { store } = await env.freshSchema();
     const a = env.service(store);
     const b = env.service(store);
-    const servingA = serveLedger(await natsTransport('ledger-a'), a);
-    const servingB = serveLedger(await natsTransport('ledger-b'), b);
+    const [transportA, transportB] = [await natsTransport('ledger-a'), await natsTransport('ledger-b')];
+    const servingA = serveLedger(transportA, a);
+    const servingB = serveLedger(transportB, b);
     servings.push(servingA, servingB);
     await a.start();
     const bStarted = b.start();
     expect([servingA.servesRecord(), servingB.servesRecord()]).toEqual([true, false]);
+    // The record subscription is sent when leadership comes; a PING round trip makes sure
+    // NATS has it before another connection's first request (else: no responders).
+    await transportA.flush();
 
     const client = createRpcClient(await natsTransport('ledger-caller'), { defaultTimeoutMs: 5000 });
     for (let i = 0; i < 5; i++) expect(await client.call(recordRpc, recordRequest({ cmid: guid(i) }))).toEqual({ count: i + 1, newClient: true });
@@ -86,6 +90,7 @@ describe('serveLedger over NATS', () => {
     await a.stop();
     await bStarted;
     expect([servingA.servesRecord(), servingB.servesRecord()]).toEqual([false, true]);
+    await transportB.flush();
     expect(await client.call(recordRpc, recordRequest({ cmid: guid(0) }))).toEqual({ count: 50, newClient: false });
     expect((await client.call(statusRpc, {})).applications[0]?.requests.total).toBe(56);
   });
