@@ -15,6 +15,7 @@ import { buildRequest, resolveProduct, type FreshValues, type ProductCatalogPort
 import {
   decisiveFailure,
   exitCodeOf,
+  usageFailure,
   type ActivationResult,
   type Check,
   type ConnectionOutcome,
@@ -91,17 +92,7 @@ type Prepared = { ok: true; options: ClientOptions; catalog: ProductCatalogPort 
 
 /** A usage failure as a result (exit code 2). */
 function usageResult(target: string, message: string, suggestions: readonly string[] = []): ActivateResult {
-  return {
-    ok: false,
-    exitCode: 2,
-    target,
-    connections: [],
-    totals: { planned: 0, sent: 0, activated: 0, failed: 0 },
-    failure: { kind: 'usage', message },
-    failures: 1,
-    durationMs: 0,
-    ...(suggestions.length > 0 && { suggestions }),
-  };
+  return { ...usageFailure(target, message), ...(suggestions.length > 0 && { suggestions }) };
 }
 
 /** Validates the options and the product before anything goes on the network. */

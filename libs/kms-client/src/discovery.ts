@@ -10,7 +10,7 @@ import {
 } from '@kmsgrid/dns-client';
 import type { ActivateOptions, ActivateResult } from './client.js';
 import type { DiscoverOptions } from './options.js';
-import type { DiscoveredHost, DiscoveryInfo, Failure, HostAttempt } from './result.js';
+import { usageFailure, type DiscoveredHost, type DiscoveryInfo, type Failure, type HostAttempt } from './result.js';
 import { formatTarget, type Target } from './target.js';
 
 /** Progress of discovery: the records are known; a host is about to be tried (1-based `index` of `of`). */
@@ -28,16 +28,6 @@ function connectFailed(r: ActivateResult): Failure | undefined {
   return c.failure.kind === 'refused' || c.failure.kind === 'timeout' || c.failure.kind === 'network' ? c.failure : undefined;
 }
 
-const usage = (target: string, message: string): ActivateResult => ({
-  ok: false,
-  exitCode: 2,
-  target,
-  connections: [],
-  totals: { planned: 0, sent: 0, activated: 0, failed: 0 },
-  failure: { kind: 'usage', message },
-  failures: 1,
-  durationMs: 0,
-});
 
 /**
  * `activate({ discover })`: validates the options (usage errors come before
@@ -48,7 +38,7 @@ export async function activateByDns(input: ActivateOptions, discover: DiscoverOp
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const problem = nameProblem(discover.domain);
-  if (problem) return usage(`_vlmcs._tcp.${discover.domain}`, `discover: ${JSON.stringify(discover.domain)} is not a domain name: ${problem}`);
+  if (problem) return usageFailure(`_vlmcs._tcp.${discover.domain}`, `discover: ${JSON.stringify(discover.domain)} is not a domain name: ${problem}`);
   const name = kmsSrvName(discover.domain);
   // Any target will do to check the product and the RPC options before the lookup.
   const checked = deps.prepare({ ...input, discover: undefined, target: { host: 'discovered.invalid', port: 1688 } }, name);

@@ -169,6 +169,20 @@ export interface ActivationResult {
   readonly durationMs: number;
 }
 
+/** A usage failure (bad target, product or domain) as a result: nothing was sent, exit code 2. */
+export function usageFailure(target: string, message: string): ActivationResult {
+  return {
+    ok: false,
+    exitCode: 2,
+    target,
+    connections: [],
+    totals: { planned: 0, sent: 0, activated: 0, failed: 0 },
+    failure: { kind: 'usage', message },
+    failures: 1,
+    durationMs: 0,
+  };
+}
+
 const NETWORK: ReadonlySet<FailureKind> = new Set(['refused', 'timeout', 'closed', 'network', 'dns']);
 
 /** 2 for usage, 3 for network failures (refused, timeout, closed, DNS), 1 for any other failure, 0 for none. */
