@@ -3,6 +3,7 @@ import {
   clientsProjection,
   countsProjection,
   requestStatsProjection,
+  LICENSE_STATUS_COLUMNS,
   type ClientRow,
   type CountGroupEvent,
   type RequestStatsRow,
@@ -47,18 +48,8 @@ const COUNT_GROUP_COLUMNS = [
   'stream_version',
 ] as const satisfies readonly (keyof CountGroupRecord)[];
 
-const REQUEST_STATS_COLUMNS = [
-  'total_requests',
-  'failed_requests',
-  'unlicensed_requests',
-  'licensed_requests',
-  'oob_grace_requests',
-  'oot_grace_requests',
-  'non_genuine_grace_requests',
-  'notification_requests',
-  'extended_grace_requests',
-  'updated_at',
-] as const satisfies readonly (keyof RequestStatsRow)[];
+/** The counters of `request_stats`: they add up when a delta is merged. */
+const REQUEST_STATS_COUNTERS = ['total_requests', 'failed_requests', ...LICENSE_STATUS_COLUMNS] as const satisfies readonly (keyof RequestStatsRow)[];
 
 /** One of the three projections: its table, key and how SQL merges a delta row into the stored one. */
 type TableSpec = Readonly<{ table: string; key: readonly string[]; set: readonly string[] }>;
@@ -92,7 +83,7 @@ const COUNT_GROUPS: TableSpec = {
 const REQUEST_STATS: TableSpec = {
   table: 'request_stats',
   key: ['application_id'],
-  set: [...added(REQUEST_STATS_COLUMNS.filter((c) => c !== 'updated_at')), 'updated_at = excluded.updated_at'],
+  set: [...added(REQUEST_STATS_COUNTERS), 'updated_at = excluded.updated_at'],
 };
 
 /** `insert ... select from jsonb rows ... on conflict do update` of one projection, the rows as one jsonb parameter. */
