@@ -1,35 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { LedgerRecordRequest } from '@kmsgrid/contracts';
-import { APPLICATIONS } from '@kmsgrid/ledger-domain';
+import { KMS_IDS, T0, kmsRequest, type RequestSpec as DomainRequestSpec } from '@kmsgrid/ledger-domain/testing';
 
-/** Test data for the ledger service (no I/O). */
+/** Test data for the ledger service (no I/O), on ledger-domain's builders. */
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
-export const T0 = Date.parse('2026-01-01T00:00:00.000Z');
-/** The instant `days` (fractional allowed) after T0. */
-export const day = (days: number): Date => new Date(T0 + Math.round(days * DAY_MS));
+export { DAY_MS, KMS_IDS, T0, day, guid } from '@kmsgrid/ledger-domain/testing';
 
-const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
-/** A deterministic GUID from a number. */
-export const guid = (n: number, tag = 'c0de'): string => `${hex(n >>> 0, 8)}-${tag}-4000-8000-${hex(Math.floor(n / 2 ** 32), 12)}`;
-
-export const KMS_IDS = {
-  server2008r2C: '8fe53387-3087-4447-8985-f75132215ac9',
-  windows7: '7fde5219-fbfa-484a-82c9-34d1ad53e856',
-  office2013: 'e6a6f1bf-9d40-40c3-aa9f-c77ba21578c0',
-} as const;
-
-export type RequestSpec = {
-  cmid: string;
-  nPolicy?: number;
-  applicationId?: string;
-  kmsCountedId?: string;
-  licenseStatus?: number;
-  workstationName?: string;
+export type RequestSpec = DomainRequestSpec & {
   clientAddress?: string;
-  vmInfo?: number;
-  requestId?: string;
-  refused?: { hresult: number; reason: string };
   /** A refusal of an undecodable request: no body at all. */
   noBody?: boolean;
 };
@@ -49,24 +27,7 @@ export function recordRequest(spec: RequestSpec, at: Date = new Date(T0)): Ledge
   const version = { major: 6, minor: 0 };
   const decision = spec.refused === undefined ? { kind: 'count' as const, hostKeyId: 'csvlk-ws2022' } : { kind: 'refused' as const, ...spec.refused };
   if (spec.noBody === true) return { origin, version, decision };
-  return {
-    origin,
-    version,
-    decision,
-    request: {
-      vmInfo: spec.vmInfo ?? 0,
-      licenseStatus: spec.licenseStatus ?? 2,
-      bindingExpiration: 43200,
-      applicationId: spec.applicationId ?? APPLICATIONS.windows,
-      skuId: 'ae2ee509-1b34-41c0-acb7-6d4650168915',
-      kmsCountedId: spec.kmsCountedId ?? KMS_IDS.windows7,
-      cmid: spec.cmid,
-      previousCmid: '00000000-0000-0000-0000-000000000000',
-      nPolicy: spec.nPolicy ?? 25,
-      clientTime: '134402916870000000',
-      workstationName: spec.workstationName ?? `host-${spec.cmid.slice(0, 8)}`,
-    },
-  };
+  return { origin, version, decision, request: kmsRequest(spec) };
 }
 
 /** A clock the test moves by hand. */
