@@ -2,60 +2,24 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KmsRequestDto, LedgerRecordReply, LedgerRecordRequest, PolicyDecideRequest } from '@kmsgrid/contracts';
 import { ledgerRecordRequestCodec } from '@kmsgrid/contracts';
-import { findKmsItem, type KmsItem } from '@kmsgrid/kms-catalog';
-import { parsePolicyConfig, type PolicyConfig } from '@kmsgrid/policy-domain';
+import type { KmsItem } from '@kmsgrid/kms-catalog';
+import { kmsItemById, requestFor as domainRequestFor } from '@kmsgrid/policy-domain/testing';
 import { ServiceError, type Subscription, type Transport } from '@kmsgrid/transport';
 import type { IdentityEventStore } from '../host-key-identity.store.js';
 
-export const NOW = new Date('2026-11-27T12:00:00Z');
-const FILETIME_UNIX_EPOCH = 116_444_736_000_000_000n;
-export const fileTime = (d: Date): bigint => BigInt(d.getTime()) * 10_000n + FILETIME_UNIX_EPOCH;
+export { NOW, configWith, fileTime } from '@kmsgrid/policy-domain/testing';
 
-export const WINDOWS_SERVER_2019 = kmsItem('8449b1fb-f0ea-497a-99ab-66ca96e9a0f5');
-export const OFFICE_2019 = kmsItem('617d9eb1-ef36-4f82-86e0-a65ae07b96c6');
+export const WINDOWS_SERVER_2019 = kmsItemById('8449b1fb-f0ea-497a-99ab-66ca96e9a0f5');
+export const OFFICE_2019 = kmsItemById('617d9eb1-ef36-4f82-86e0-a65ae07b96c6');
 /** Windows 11 Enterprise LTSC 2024: a client-OS KMS ID that server and Office keys do not cover. */
-export const WINDOWS_11_LTSC_2024 = kmsItem('e85ee727-69c4-4528-99d2-216b0f065e38');
+export const WINDOWS_11_LTSC_2024 = kmsItemById('e85ee727-69c4-4528-99d2-216b0f065e38');
 
 export const SUITE_HOST_KEYS = 'windows-server-2019,office-2019';
 
-function kmsItem(id: string): KmsItem {
-  const item = findKmsItem(id);
-  if (item === undefined) throw new Error(`test fixture: no KMS item ${id}`);
-  return item;
-}
-
-/** A v6 decide request for a product at NOW. */
+/** policy-domain's v6 decide request at NOW, with a fresh request id and CMID (the service records them). */
 export function requestFor(item: KmsItem, body: Partial<KmsRequestDto> = {}, version = { major: 6, minor: 0 }): PolicyDecideRequest {
-  return {
-    origin: {
-      requestId: randomUUID(),
-      receivedAt: NOW.toISOString(),
-      clientAddress: '192.0.2.10',
-      ingressId: 'ingress-test',
-      rpcSyntax: 'ndr32',
-    },
-    version,
-    request: {
-      vmInfo: 0,
-      licenseStatus: 2,
-      bindingExpiration: 43_200,
-      applicationId: item.applicationId,
-      skuId: '00000000-0000-0000-0000-000000000000',
-      kmsCountedId: item.id,
-      cmid: randomUUID(),
-      previousCmid: '00000000-0000-0000-0000-000000000000',
-      nPolicy: item.nPolicy,
-      clientTime: fileTime(NOW).toString(),
-      workstationName: 'pc-01.contoso.test',
-      ...body,
-    },
-  };
-}
-
-export function configWith(env: Record<string, string> = {}): PolicyConfig {
-  const r = parsePolicyConfig(env);
-  if (!r.ok) throw new Error(`test fixture: config errors: ${r.errors.join(' | ')}`);
-  return r.config;
+  const r = domainRequestFor(item, { cmid: randomUUID(), ...body }, version);
+  return { ...r, origin: { ...r.origin, requestId: randomUUID() } };
 }
 
 /** A unique subject prefix so tests sharing one NATS server never answer each other. */
