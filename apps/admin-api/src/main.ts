@@ -1,9 +1,8 @@
-import { connect } from 'nats';
 import { formatHostPort } from '@kmsgrid/config';
 import { buildApp } from '@kmsgrid/admin-api';
 import { runService } from '@kmsgrid/service-runtime';
 import { startTelemetry } from '@kmsgrid/telemetry';
-import { createNatsTransport } from '@kmsgrid/transport';
+import { connectNats, createNatsTransport } from '@kmsgrid/transport';
 import { readConfig } from './config.js';
 import { splitAdminDeps } from './deps.js';
 
@@ -12,7 +11,7 @@ await runService({
   async start(log) {
     const config = readConfig(process.env);
     const telemetry = startTelemetry({ serviceName: 'admin-api' });
-    const nc = await connect({ servers: config.natsUrl, name: 'admin-api', maxReconnectAttempts: -1, noAsyncTraces: true });
+    const nc = await connectNats(config.natsUrl, 'admin-api');
     const transport = createNatsTransport(nc);
     const app = buildApp(splitAdminDeps(config, { transport, readiness: [{ name: 'nats', check: async () => { await nc.flush(); } }], log }));
     await app.listen({ host: config.httpListen.host, port: config.httpListen.port });

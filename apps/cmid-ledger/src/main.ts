@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
-import { connect } from 'nats';
 import { createEventStore, createOutboxRelay, createPostgresDb, ensureEventsStream, migrateToLatest } from '@kmsgrid/event-store';
 import { createLedgerService, serveLedger } from '@kmsgrid/ledger-service';
 import { runService, startHealthServer } from '@kmsgrid/service-runtime';
 import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
-import { createNatsTransport } from '@kmsgrid/transport';
+import { connectNats, createNatsTransport } from '@kmsgrid/transport';
 import { readConfig } from './config.js';
 
 await runService({
@@ -15,8 +14,7 @@ await runService({
     const { db, close: closeDb } = createPostgresDb({ connectionString: config.databaseUrl, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
     await migrateToLatest(db, { schema: config.schema });
     const store = createEventStore(db, { schema: config.schema });
-    // noAsyncTraces: nats.js would capture an Error (a stack walk) per request for its timeout messages; ours map to typed errors.
-    const nc = await connect({ servers: config.natsUrl, name: `cmid-ledger ${config.instanceId}`, maxReconnectAttempts: -1, noAsyncTraces: true });
+    const nc = await connectNats(config.natsUrl, `cmid-ledger ${config.instanceId}`);
     const transport = createNatsTransport(nc);
 
     // The ledger writes most events, so its replicas relay the event log to JetStream

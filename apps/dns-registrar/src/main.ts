@@ -1,10 +1,9 @@
 import { sql } from 'kysely';
-import { connect } from 'nats';
 import { dnsRegistrarMetrics, startDnsRegistrar } from '@kmsgrid/dns-registrar';
 import { createEventStore, createPostgresDb, migrateToLatest } from '@kmsgrid/event-store';
 import { runService, startHealthServer } from '@kmsgrid/service-runtime';
 import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
-import { createNatsTransport } from '@kmsgrid/transport';
+import { connectNats, createNatsTransport } from '@kmsgrid/transport';
 import { readConfig } from './config.js';
 import { serveDnsStatus } from './status-query.js';
 
@@ -24,7 +23,7 @@ await runService({
     await migrateToLatest(db, { schema: config.schema });
     const store = createEventStore(db, { schema: config.schema });
     // Connected before publishing starts, so a NATS failure at start exits with nothing to withdraw.
-    const nc = config.natsUrl === undefined ? undefined : await connect({ servers: config.natsUrl, name: 'dns-registrar', maxReconnectAttempts: -1, noAsyncTraces: true });
+    const nc = config.natsUrl === undefined ? undefined : await connectNats(config.natsUrl, 'dns-registrar');
     const registrar = startDnsRegistrar({ config: config.dns, store, logger: log, tracer: getTracer('dns-registrar') });
     const transport = nc && createNatsTransport(nc);
     const query = transport && serveDnsStatus(transport, registrar);

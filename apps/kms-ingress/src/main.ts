@@ -1,9 +1,8 @@
-import { connect } from 'nats';
 import { ACTIVATION_RPCS } from '@kmsgrid/contracts';
 import { createIngressServer } from '@kmsgrid/ingress-server';
 import { runService, startHealthServer } from '@kmsgrid/service-runtime';
 import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
-import { createNatsTransport, createRpcClient } from '@kmsgrid/transport';
+import { connectNats, createNatsTransport, createRpcClient } from '@kmsgrid/transport';
 import { ingressMetrics } from './metrics.js';
 import { readConfig } from './config.js';
 
@@ -12,8 +11,7 @@ await runService({
   async start(log) {
     const config = readConfig(process.env);
     const telemetry = startTelemetry({ serviceName: 'kms-ingress' });
-    // noAsyncTraces: nats.js would capture an Error (a stack walk) per request for its timeout messages; ours map to typed errors.
-    const nc = await connect({ servers: config.natsUrl, name: `kms-ingress ${config.instanceId}`, maxReconnectAttempts: -1, noAsyncTraces: true });
+    const nc = await connectNats(config.natsUrl, `kms-ingress ${config.instanceId}`);
     const transport = createNatsTransport(nc);
     const policy = createRpcClient(transport, { defaultTimeoutMs: config.policyTimeoutMs });
     const server = createIngressServer({

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { connect, type JetStreamClient, type NatsConnection, type PubAck } from 'nats';
+import { type JetStreamClient, type NatsConnection, type PubAck } from 'nats';
 import { context, type Tracer } from '@opentelemetry/api';
 import { ConfigError, type Env, type ListenAddress, type Logger } from '@kmsgrid/config';
 import { ACTIVATION_RPCS } from '@kmsgrid/contracts';
@@ -19,7 +19,7 @@ import { createLedgerService, serveLedger, type LedgerService } from '@kmsgrid/l
 import { parsePolicyConfig } from '@kmsgrid/policy-domain';
 import { startPolicyRuntime, type PolicyRuntime } from '@kmsgrid/policy-service';
 import { extractTraceContext, getTracer } from '@kmsgrid/telemetry';
-import { createInProcessTransport, createNatsTransport, createRpcClient, type Transport } from '@kmsgrid/transport';
+import { connectNats, createInProcessTransport, createNatsTransport, createRpcClient, type Transport } from '@kmsgrid/transport';
 import { startAdminApi } from './admin.js';
 import { readConfig, type KmsgridConfig } from './config.js';
 
@@ -79,7 +79,7 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
     let nc: NatsConnection | undefined;
     let transport: Transport;
     if (config.natsUrl !== undefined) {
-      nc = await connect({ servers: config.natsUrl, name: `kmsgrid ${config.instanceId}`, maxReconnectAttempts: -1, noAsyncTraces: true });
+      nc = await connectNats(config.natsUrl, `kmsgrid ${config.instanceId}`);
       transport = createNatsTransport(nc);
       log.info('NATS connected', { url: config.natsUrl });
     } else {

@@ -27,7 +27,7 @@ export { SERVICE_ERROR_HEADERS } from './instrument.js';
 export type { TransportOptions } from './instrument.js';
 export { createInProcessTransport, createInProcessBus, InProcessBus } from './in-process.transport.js';
 export type { InProcessTransportOptions } from './in-process.transport.js';
-export { createNatsTransport } from './nats.transport.js';
+export { connectNats, createNatsTransport } from './nats.transport.js';
 export type { NatsTransportOptions } from './nats.transport.js';
 export { bigintJsonCodec } from './codec.js';
 export type { Codec, BigintJsonCodecOptions } from './codec.js';

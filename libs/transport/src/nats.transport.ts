@@ -1,4 +1,4 @@
-import { createInbox, Empty, ErrorCode, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from 'nats';
+import { connect, createInbox, Empty, ErrorCode, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from 'nats';
 import {
   InvalidMessageError,
   NoRespondersError,
@@ -336,4 +336,16 @@ class NatsTransport implements Transport {
  */
 export function createNatsTransport(nc: NatsConnection, options: NatsTransportOptions = {}): Transport {
   return new NatsTransport(nc, options);
+}
+
+/**
+ * Connects a kmsgrid service to NATS the one way they all do: reconnect
+ * forever (a NATS restart must not stop a service), and no async stack
+ * traces (nats.js would capture an Error, a stack walk, per request for its
+ * timeout messages; this transport maps timeouts to its own typed errors).
+ *
+ * @example const transport = createNatsTransport(await connectNats(process.env.NATS_URL!, 'kms-ingress pod-1'));
+ */
+export function connectNats(servers: string, name: string): Promise<NatsConnection> {
+  return connect({ servers, name, maxReconnectAttempts: -1, noAsyncTraces: true });
 }
