@@ -12,6 +12,7 @@ import {
   migrateToLatest,
   openEmbeddedDb,
   type OutboxRelay,
+  type OutboxRelayOptions,
 } from '@kmsgrid/event-store';
 import { readDnsRegistrarConfig, startDnsRegistrar, type DnsRegistrar, type DnsRegistrarConfig } from '@kmsgrid/dns-registrar';
 import { createIngressServer, type IngressServer } from '@kmsgrid/ingress-server';
@@ -76,23 +77,23 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
     const store = createEventStore(db, { schema: config.schema });
 
     // Transport: real NATS when configured, else in-process with the same contracts.
-    let nc: NatsConnection | undefined;
     let transport: Transport;
+    let relayTo: Pick<OutboxRelayOptions, 'js' | 'wanted'>;
     if (config.natsUrl !== undefined) {
-      nc = await connectNats(config.natsUrl, `kmsgrid ${config.instanceId}`);
+      const nc = await connectNats(config.natsUrl, `kmsgrid ${config.instanceId}`);
       transport = createNatsTransport(nc);
+      relayTo = { js: await jetStreamFor(nc) };
       log.info('NATS connected', { url: config.natsUrl });
     } else {
-      transport = createInProcessTransport();
+      const inProcess = createInProcessTransport();
+      transport = inProcess;
+      relayTo = { js: inProcessPublisher(inProcess), wanted: (subject) => inProcess.hasSubscribers(subject) };
     }
     stops.push(() => transport.drain());
 
-    // Events leave through the outbox: to JetStream with NATS, else onto the in-process bus.
-    const relay: OutboxRelay = createOutboxRelay({
-      store,
-      js: nc ? await jetStreamFor(nc) : inProcessPublisher(transport),
-      onStateChange: (s) => log.info('outbox relay', { state: s }),
-    });
+    // Events leave through the outbox: to JetStream with NATS, else onto the in-process bus
+    // (only those someone subscribes to: the bus, unlike JetStream, keeps nothing).
+    const relay: OutboxRelay = createOutboxRelay({ store, ...relayTo, onStateChange: (s) => log.info('outbox relay', { state: s }) });
     relay.start();
     stops.push(() => relay.stop());
 

@@ -110,9 +110,17 @@ export interface EventStore<DB = unknown> {
   aggregateStream<S>(streamId: string, opts: Readonly<{ evolve: (state: S, event: RecordedEvent) => S; initialState: () => S; trx?: AnyKysely }>): Promise<{ state: S; version: number; exists: boolean }>;
   /** Highest committed global position (0n when empty). */
   headPosition(opts?: { trx?: AnyKysely }): Promise<bigint>;
-  /** Calls `listener` after each commit made through this store object (wakes relays and projections in-process); returns an unsubscribe function. */
-  onCommitted(listener: () => void): () => void;
+  /**
+   * Calls `listener` after each commit made through this store object, with
+   * the events it stored in global order (wakes relays and projections
+   * in-process; the relay publishes them without reading them back). Returns
+   * an unsubscribe function.
+   */
+  onCommitted(listener: CommitListener): () => void;
 }
+
+/** Called after a commit with the events it stored, in global order (possibly none). */
+export type CommitListener = (events: readonly RecordedEvent[]) => void;
 
 type PgError = { code?: string; constraint?: string };
 const pgError = (e: unknown): PgError => (e !== null && typeof e === 'object' ? (e as PgError) : {});
@@ -162,14 +170,14 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
   const lockKey = advisoryLockKeys(schema).append;
   const appendFn = sql.raw(`${schema}.append_events`);
   const locked = new WeakSet<object>();
-  const listeners = new Set<() => void>();
+  const listeners = new Set<CommitListener>();
   const es = (k: AnyKysely): Kysely<EventStoreTables> => (k as Kysely<EventStoreTables>).withSchema(schema);
   const root = db as AnyKysely;
 
-  const notify = (): void => {
+  const notify = (events: readonly RecordedEvent[]): void => {
     for (const l of listeners) {
       try {
-        l();
+        l(events);
       } catch {
         // a listener's failure must not fail a committed append
       }
@@ -260,13 +268,14 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
     return result!;
   }
 
-  async function inTransaction<T>(fn: (trx: Transaction<unknown>) => Promise<T>): Promise<T> {
+  async function inTransaction<T>(fn: (trx: Transaction<unknown>, stored: RecordedEvent[]) => Promise<T>): Promise<T> {
     let fnFailed = false;
+    const stored: RecordedEvent[] = [];
     let result: T;
     try {
       result = await root.transaction().execute(async (trx) => {
         try {
-          return await fn(trx);
+          return await fn(trx, stored);
         } catch (e) {
           fnFailed = true;
           throw e;
@@ -276,7 +285,7 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
       if (fnFailed || e instanceof EventStoreError) throw e;
       throw storageError('transaction', e);
     }
-    notify();
+    notify(stored);
     return result;
   }
 
@@ -319,7 +328,7 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
       if (o.trx?.isTransaction) return appendIn(o.trx, p);
       if (o.trx) throw new EventStoreError('ES_INVALID_ARGUMENT', 'append: trx must be a kysely Transaction');
       const [result] = await appendBatchIn(root, [p], []);
-      notify();
+      notify(result!.events);
       return result!;
     },
     async appendBatch(appends, o = {}) {
@@ -327,17 +336,25 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
       if (o.trx?.isTransaction) return appendBatchIn(o.trx, prepared, o.alongside ?? []);
       if (o.trx) throw new EventStoreError('ES_INVALID_ARGUMENT', 'appendBatch: trx must be a kysely Transaction');
       const results = await appendBatchIn(root, prepared, o.alongside ?? []);
-      notify();
+      notify(results.length === 1 ? results[0]!.events : results.flatMap((r) => r.events));
       return results;
     },
     transaction(fn) {
-      return inTransaction(async (trx) => {
+      return inTransaction(async (trx, stored) => {
         // Taken up front so appends and the caller's writes lock in one order (no deadlocks).
         await takeAppendLock(trx);
         const tx: EventStoreTransaction<DB> = {
           db: trx as Transaction<DB>,
-          append: async (streamId, expectedVersion, events) => appendIn(trx, prepare(streamId, expectedVersion, events)),
-          appendBatch: async (appends, o = {}) => appendBatchIn(trx, prepareAll(appends), o.alongside ?? []),
+          append: async (streamId, expectedVersion, events) => {
+            const result = await appendIn(trx, prepare(streamId, expectedVersion, events));
+            stored.push(...result.events);
+            return result;
+          },
+          appendBatch: async (appends, o = {}) => {
+            const results = await appendBatchIn(trx, prepareAll(appends), o.alongside ?? []);
+            for (const r of results) stored.push(...r.events);
+            return results;
+          },
           readStream: (streamId, o = {}) => readStreamIn(trx, streamId, o),
         };
         return fn(tx);

@@ -6,6 +6,7 @@ export { createEventStore } from './event-store.js';
 export type {
   AppendBatchOptions,
   AppendResult,
+  CommitListener,
   EventStore,
   EventStoreOptions,
   EventStoreTransaction,

@@ -2,7 +2,7 @@ import { headers, nanos, StorageType, type JetStreamClient, type JetStreamManage
 import { sql, type Kysely } from 'kysely';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { EventStoreError } from './errors.js';
-import { DEFAULT_SUBJECT_PREFIX, encodeEventMessage } from './event-message.js';
+import { DEFAULT_SUBJECT_PREFIX, encodeEventMessage, eventSubject } from './event-message.js';
 import type { EventStore } from './event-store.js';
 import type { RecordedEvent } from './events.js';
 import { eventRowToRecorded } from './mappers.js';
@@ -25,6 +25,12 @@ export type RelayStatus = Readonly<{
   lastPublishedAt?: Date;
 }>;
 
+/** The acknowledgement of an event nobody takes (see `wanted`). */
+const PASSED_OVER = Promise.resolve({ duplicate: false });
+
+/** Committed events a relay keeps for its next passes; beyond this it reads them back from the log. */
+const MAX_RECENT = 20_000;
+
 /** Options of {@link createOutboxRelay}. */
 export type OutboxRelayOptions<DB = unknown> = Readonly<{
   store: EventStore<DB>;
@@ -32,6 +38,13 @@ export type OutboxRelayOptions<DB = unknown> = Readonly<{
   js: Pick<JetStreamClient, 'publish'>;
   /** Subject prefix (default `kmsgrid.events`): events go to `<prefix>.<aggregate>.<EventType>`. */
   subjectPrefix?: string;
+  /**
+   * Whether anyone takes events on a subject now (default: always). Events on
+   * other subjects are passed over as published without being encoded: for an
+   * in-process bus, where a message nobody subscribes to is simply dropped.
+   * JetStream stores every event, so NATS relays leave this unset.
+   */
+  wanted?: (subject: string) => boolean;
   /** Outbox rows per batch (default 500). */
   batchSize?: number;
   /** Poll interval when idle (default 250 ms); appends through `store` wake the relay at once. */
@@ -89,7 +102,9 @@ export class RelayPublishError extends EventStoreError {
 
 /**
  * Relays the event log to JetStream (the outbox is the log itself after a
- * checkpoint): reads the events after its checkpoint in global order,
+ * checkpoint): takes the events after its checkpoint in global order (those
+ * committed through `store` from memory, as handed to its commit listeners;
+ * anything else, or after a gap or restart, read from the log),
  * publishes each to `kmsgrid.events.<aggregate>.<EventType>` with
  * `Nats-Msg-Id` = event id and the stored trace context and correlation id as
  * headers, then moves the checkpoint past the acknowledged ones. A crash
@@ -102,7 +117,7 @@ export class RelayPublishError extends EventStoreError {
  * relay.start(); ... await relay.stop();
  */
 export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay {
-  const { store, js } = opts;
+  const { store, js, wanted } = opts;
   const prefix = opts.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
   const batchSize = opts.batchSize ?? 500;
   const pollIntervalMs = opts.pollIntervalMs ?? 250;
@@ -126,6 +141,10 @@ export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay
   let wakeSleeper: (() => void) | undefined;
   let wakePending = false;
   let chain: Promise<unknown> = Promise.resolve();
+  /** Events committed through `store` and not yet published or found stale (see takeRecent). */
+  let recent: RecordedEvent[] = [];
+  /** The checkpoint as this relay last read or wrote it; the stored one is never lower. */
+  let known: bigint | undefined;
 
   const status = (): RelayStatus => ({ state, consecutiveFailures, lastError, publishedTotal, duplicatesTotal, lastPublishedPosition, lastPublishedAt });
   const setState = (s: RelayState): void => {
@@ -145,23 +164,29 @@ export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay
     return run;
   };
 
+  /**
+   * Publishes the next events after the checkpoint: from {@link recent} when
+   * they follow it without a gap, else read from the log.
+   */
   async function publishBatch(): Promise<{ published: number; full: boolean }> {
-    // Everything after the checkpoint, in global order (positions become visible in order).
-    const rows = await es
-      .selectFrom('events as e')
-      .selectAll('e')
-      .where('e.global_position', '>', (eb) =>
-        eb.fn.coalesce(eb.selectFrom('checkpoints').select('position').where('name', '=', checkpoint), sql<string>`0`),
-      )
-      .orderBy('e.global_position')
-      .limit(batchSize)
-      .execute();
-    if (rows.length === 0) return { published: 0, full: false };
-    const events = rows.map(eventRowToRecorded);
+    let events = takeRecent();
+    let full: boolean;
+    if (events !== undefined) {
+      full = recent.length > events.length && recent[events.length]!.globalPosition === events[events.length - 1]!.globalPosition + 1n;
+    } else {
+      const after = await readCheckpoint();
+      if (known === undefined || after > known) known = after;
+      // Everything after the checkpoint, in global order (positions become visible in order).
+      const rows = await es.selectFrom('events as e').selectAll('e').where('e.global_position', '>', after.toString()).orderBy('e.global_position').limit(batchSize).execute();
+      events = rows.map(eventRowToRecorded);
+      full = rows.length === batchSize;
+    }
+    if (events.length === 0) return { published: 0, full: false };
     // Pipelined: nats.js writes each request in call order on one connection,
     // so JetStream stores them in global order.
     const acks = await Promise.allSettled(
       events.map((e) => {
+        if (wanted !== undefined && !wanted(eventSubject(e.streamId, e.type, prefix))) return PASSED_OVER;
         const m = encodeEventMessage(e, prefix);
         const h = headers();
         for (const [k, v] of Object.entries(m.headers)) h.set(k, v);
@@ -173,22 +198,53 @@ export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay
     if (ok > 0) {
       const done = events.slice(0, ok);
       await opts.beforeMark?.(done);
-      const position = done[ok - 1]!.globalPosition.toString();
+      const last = done[ok - 1]!.globalPosition;
       // Never backwards: another relay on the same schema may have gone further.
       await es
         .insertInto('checkpoints')
-        .values({ name: checkpoint, position })
+        .values({ name: checkpoint, position: last.toString() })
         .onConflict((oc) => oc.column('name').doUpdateSet({ position: sql`greatest(checkpoints.position, excluded.position)`, updated_at: sql`now()` }))
         .execute();
+      if (known === undefined || last > known) known = last;
       for (const a of acks.slice(0, ok)) if (a.status === 'fulfilled' && a.value.duplicate) duplicatesTotal++;
       publishedTotal += ok;
-      lastPublishedPosition = done[ok - 1]!.globalPosition;
+      lastPublishedPosition = last;
       lastPublishedAt = new Date();
     }
     const failed = acks[ok];
     if (failed && failed.status === 'rejected') throw new RelayPublishError(events[ok]!.globalPosition, { cause: failed.reason });
-    return { published: ok, full: rows.length === batchSize };
+    return { published: ok, full };
   }
+
+  async function readCheckpoint(): Promise<bigint> {
+    const row = await es.selectFrom('checkpoints').select('position').where('name', '=', checkpoint).executeTakeFirst();
+    return row === undefined ? 0n : BigInt(row.position);
+  }
+
+  /**
+   * The events of {@link recent} that directly follow the checkpoint (at most
+   * a batch), or undefined when the next event is not there: before the
+   * first pass, after an overflow, or when another process appended in between.
+   */
+  function takeRecent(): RecordedEvent[] | undefined {
+    if (known === undefined) return undefined;
+    let stale = 0;
+    while (stale < recent.length && recent[stale]!.globalPosition <= known) stale++;
+    if (stale > 0) recent = recent.slice(stale);
+    if (recent.length === 0 || recent[0]!.globalPosition !== known + 1n) return undefined;
+    let n = 1;
+    while (n < recent.length && n < batchSize && recent[n]!.globalPosition === recent[n - 1]!.globalPosition + 1n) n++;
+    return recent.slice(0, n);
+  }
+
+  const onCommitted = (stored: readonly RecordedEvent[]): void => {
+    if (stored.length > 0) {
+      // Bounded while JetStream is away: the log holds them all, a pass reads them back.
+      if (recent.length + stored.length > MAX_RECENT) recent = [];
+      else for (const e of stored) recent.push(e);
+    }
+    wake();
+  };
 
   const sleep = (ms: number, wakeable: boolean): Promise<void> =>
     new Promise((resolve) => {
@@ -249,7 +305,7 @@ export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay
     start() {
       if (loopDone) return;
       stopping = false;
-      unsubscribe = store.onCommitted(wake);
+      unsubscribe = store.onCommitted(onCommitted);
       setState('running');
       loopDone = loop();
     },

@@ -92,6 +92,12 @@ export class InProcessBus {
     return count;
   }
 
+  /** Whether a message on `subject` would reach any subscription now. */
+  hasSubscribers(subject: string): boolean {
+    const route = this.routeOf(subject);
+    return route.plain.length > 0 || route.groups.length > 0;
+  }
+
   private enqueue(sub: BusSubscription, subject: string, data: Uint8Array, headers: MessageHeaders, respond: Respond | undefined): void {
     sub.accept();
     this.queue.push({ sub, msg: { subject, data, headers }, respond });
@@ -192,7 +198,14 @@ class InProcessSubscription implements Subscription, BusSubscription {
   }
 }
 
-class InProcessTransport implements Transport {
+/** The in-process transport: a {@link Transport} that can also tell whether a subject has subscribers. */
+export interface InProcessTransport extends Transport {
+  readonly kind: 'in-process';
+  /** Whether a message published on `subject` now would reach anyone (in-process publishers skip work nobody receives). */
+  hasSubscribers(subject: string): boolean;
+}
+
+class InProcessTransportImpl implements InProcessTransport {
   readonly kind = 'in-process' as const;
   private state: State = 'open';
   private readonly subscriptions = new Set<InProcessSubscription>();
@@ -231,6 +244,10 @@ class InProcessTransport implements Transport {
         done();
       });
     });
+  }
+
+  hasSubscribers(subject: string): boolean {
+    return this.state !== 'closed' && this.bus.hasSubscribers(subject);
   }
 
   publish(subject: string, data: Uint8Array, options?: { headers?: MessageHeaders }): void {
@@ -290,6 +307,6 @@ class InProcessTransport implements Transport {
  * const policy = createInProcessTransport({ bus });
  * const ingress = createInProcessTransport({ bus });
  */
-export function createInProcessTransport(options: InProcessTransportOptions = {}): Transport {
-  return new InProcessTransport(options);
+export function createInProcessTransport(options: InProcessTransportOptions = {}): InProcessTransport {
+  return new InProcessTransportImpl(options);
 }

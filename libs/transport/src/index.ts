@@ -26,7 +26,7 @@ export {
 export { SERVICE_ERROR_HEADERS } from './instrument.js';
 export type { TransportOptions } from './instrument.js';
 export { createInProcessTransport, createInProcessBus, InProcessBus } from './in-process.transport.js';
-export type { InProcessTransportOptions } from './in-process.transport.js';
+export type { InProcessTransport, InProcessTransportOptions } from './in-process.transport.js';
 export { connectNats, createNatsTransport } from './nats.transport.js';
 export type { NatsTransportOptions } from './nats.transport.js';
 export { bigintJsonCodec } from './codec.js';

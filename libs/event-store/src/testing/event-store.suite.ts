@@ -493,6 +493,34 @@ export function eventStoreSuite(makeBackend: () => Promise<DbBackend>): void {
       await expectExactlyOnce(store, name);
     });
 
+    it('publishes commits of another store object (another process) between its own, in global order, each once', async () => {
+      const store = await freshStore();
+      const other = createEventStore(store.db, { schema: store.schema });
+      const { name, prefix } = await testStream();
+      const relay = createOutboxRelay({ store, js, subjectPrefix: prefix, pollIntervalMs: 20, coalesceMs: 0 });
+      relay.start();
+      for (let i = 0; i < 12; i++) {
+        // Ours come from the commit listener, the other's only from the log: every other pass meets a gap.
+        await (i % 3 === 1 ? other : store).append(`mixed:${i % 4}`, 'any', [ev('Happened', { i }), ev('Happened', { i })]);
+        if (i % 5 === 0) await until(async () => (await unpublished(store)) === 0);
+      }
+      await until(async () => (await unpublished(store)) === 0);
+      await relay.stop();
+      expect(relay.status().publishedTotal).toBe(24);
+      await expectExactlyOnce(store, name);
+    });
+
+    it('passes over events nobody takes (wanted) and moves the checkpoint past them', async () => {
+      const store = await freshStore();
+      await store.append('wanted:1', 'no_stream', [ev('Kept'), ev('Dropped'), ev('Kept')]);
+      const sent: string[] = [];
+      const recorder = { publish: async (subject: string) => (sent.push(subject), { stream: 'x', seq: sent.length, duplicate: false, domain: '' }) };
+      const relay = createOutboxRelay({ store, js: recorder as never, subjectPrefix: 'p', wanted: (subject) => subject.endsWith('.Kept') });
+      expect(await relay.flush()).toBe(3);
+      expect(sent).toEqual(['p.wanted.Kept', 'p.wanted.Kept']);
+      expect(await unpublished(store)).toBe(0);
+    });
+
     it('survives JetStream being unavailable, backs off, and recovers', async () => {
       const store = await freshStore();
       const { name, prefix } = await testStream(false); // no stream yet: publishes get "no responders"
