@@ -3,7 +3,7 @@ import { createEventStore, createOutboxRelay, createPostgresDb, ensureEventsStre
 import { createLedgerService, serveLedger } from '@kmsgrid/ledger-service';
 import { runService, startHealthServer } from '@kmsgrid/service-runtime';
 import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
-import { connectNats, createNatsTransport } from '@kmsgrid/transport';
+import { connectNats, createJetStreamPublisher, createNatsTransport } from '@kmsgrid/transport';
 import { readConfig } from './config.js';
 
 await runService({
@@ -20,7 +20,7 @@ await runService({
     // The ledger writes most events, so its replicas relay the event log to JetStream
     // (several relays are safe: JetStream drops duplicates by event id).
     await ensureEventsStream(await nc.jetstreamManager(), { duplicateWindow: 10 * 60_000 });
-    const relay = createOutboxRelay({ store, js: nc.jetstream(), onStateChange: (s) => log.info('outbox relay', { state: s }) });
+    const relay = createOutboxRelay({ store, js: createJetStreamPublisher(nc), onStateChange: (s) => log.info('outbox relay', { state: s }) });
     relay.start();
 
     const ledger = createLedgerService({ db, store, log, tracer: getTracer('cmid-ledger'), batch: { maxSize: config.batchMaxSize } });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import { type JetStreamClient, type NatsConnection, type PubAck } from 'nats';
+import { type NatsConnection, type PubAck } from 'nats';
 import { context, type Tracer } from '@opentelemetry/api';
 import { ConfigError, type Env, type ListenAddress, type Logger } from '@kmsgrid/config';
 import { ACTIVATION_RPCS } from '@kmsgrid/contracts';
@@ -20,7 +20,7 @@ import { createLedgerService, serveLedger, type LedgerService } from '@kmsgrid/l
 import { parsePolicyConfig } from '@kmsgrid/policy-domain';
 import { startPolicyRuntime, type PolicyRuntime } from '@kmsgrid/policy-service';
 import { extractTraceContext, getTracer } from '@kmsgrid/telemetry';
-import { connectNats, createInProcessTransport, createNatsTransport, createRpcClient, type Transport } from '@kmsgrid/transport';
+import { connectNats, createInProcessTransport, createJetStreamPublisher, createNatsTransport, createRpcClient, type JetStreamPublisher, type Transport } from '@kmsgrid/transport';
 import { startAdminApi } from './admin.js';
 import { readConfig, type KmsgridConfig } from './config.js';
 
@@ -213,13 +213,13 @@ export function validateConfig(env: Env): { config: KmsgridConfig; dnsConfig: Dn
   return { config, dnsConfig };
 }
 
-async function jetStreamFor(nc: NatsConnection): Promise<JetStreamClient> {
+async function jetStreamFor(nc: NatsConnection): Promise<JetStreamPublisher> {
   await ensureEventsStream(await nc.jetstreamManager(), { duplicateWindow: 10 * 60_000 });
-  return nc.jetstream();
+  return createJetStreamPublisher(nc);
 }
 
 /** Publishes relayed events on the in-process bus (`kmsgrid.events.>`), for in-process consumers. */
-function inProcessPublisher(transport: Transport): Pick<JetStreamClient, 'publish'> {
+function inProcessPublisher(transport: Transport): JetStreamPublisher {
   let seq = 0;
   return {
     publish: async (subject, payload, opts) => {

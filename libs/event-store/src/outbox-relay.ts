@@ -113,7 +113,7 @@ export class RelayPublishError extends EventStoreError {
  * retried with backoff and reported through `status()`; the loop never throws.
  *
  * @example
- * const relay = createOutboxRelay({ store, js: nc.jetstream() });
+ * const relay = createOutboxRelay({ store, js: createJetStreamPublisher(nc) }); // @kmsgrid/transport; nc.jetstream() works too
  * relay.start(); ... await relay.stop();
  */
 export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay {

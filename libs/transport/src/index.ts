@@ -28,6 +28,8 @@ export type { TransportOptions } from './instrument.js';
 export { createInProcessTransport, createInProcessBus, InProcessBus } from './in-process.transport.js';
 export type { InProcessTransport, InProcessTransportOptions } from './in-process.transport.js';
 export { connectNats, createNatsTransport } from './nats.transport.js';
+export { createJetStreamPublisher, JetStreamPublishError } from './jetstream-publisher.js';
+export type { JetStreamPublisher } from './jetstream-publisher.js';
 export type { NatsTransportOptions } from './nats.transport.js';
 export { bigintJsonCodec } from './codec.js';
 export type { Codec, BigintJsonCodecOptions } from './codec.js';

@@ -1,11 +1,5 @@
-import { connect, createInbox, Empty, ErrorCode, headers as natsHeaders, type Msg, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from 'nats';
-import {
-  InvalidMessageError,
-  NoRespondersError,
-  TransportClosedError,
-  TransportError,
-  TransportTimeoutError,
-} from './errors.js';
+import { connect, Empty, type Msg, type NatsConnection, type Subscription as NatsSubscription } from 'nats';
+import { TransportClosedError } from './errors.js';
 import {
   handleMessage,
   handleRequest,
@@ -16,7 +10,8 @@ import {
   type Instrumentation,
   type TransportOptions,
 } from './instrument.js';
-import { Deadlines, PendingRequest } from './pending-requests.js';
+import { fromNats, mapError, toNats } from './nats-util.js';
+import { ReplyInbox } from './reply-inbox.js';
 import { parseSubscriptionSubject } from './subject.js';
 import type {
   MessageHandler,
@@ -36,48 +31,6 @@ export interface NatsTransportOptions extends TransportOptions {
   readonly ownsConnection?: boolean;
   /** Prefix of the reply inbox (as nats.js's `inboxPrefix`, for accounts that restrict `_INBOX`); default `_INBOX`. */
   readonly inboxPrefix?: string;
-}
-
-function toNats(h: MessageHeaders): MsgHdrs | undefined {
-  const keys = Object.keys(h);
-  if (keys.length === 0) return undefined;
-  const out = natsHeaders();
-  for (const k of keys) out.set(k, h[k]!);
-  return out;
-}
-
-function fromNats(h: MsgHdrs | undefined): MessageHeaders {
-  const out: Record<string, string> = {};
-  if (h === undefined) return out;
-  // Our headers are single-valued; a repeated name keeps its last value.
-  for (const [k, values] of h) {
-    const last = values[values.length - 1];
-    if (last !== undefined) out[k] = last;
-  }
-  return out;
-}
-
-const natsCode = (err: unknown): string | undefined =>
-  typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-
-/** Maps a nats.js error to the transport's typed errors. */
-function mapError(err: unknown, subject: string, operation: string, timeoutMs = 0): Error {
-  if (err instanceof TransportError) return err;
-  switch (natsCode(err)) {
-    case ErrorCode.NoResponders:
-      return new NoRespondersError(subject, { cause: err });
-    case ErrorCode.Timeout:
-      return new TransportTimeoutError(subject, timeoutMs, { cause: err });
-    case ErrorCode.ConnectionClosed:
-    case ErrorCode.ConnectionDraining:
-      return new TransportClosedError(operation, { cause: err });
-    case ErrorCode.BadSubject:
-      return new InvalidMessageError(`bad subject "${subject}"`, { cause: err });
-    case ErrorCode.BadHeader:
-      return new InvalidMessageError(`bad header on ${subject}`, { cause: err });
-    default:
-      return new TransportError(`${operation} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
 }
 
 /**
@@ -141,15 +94,8 @@ class NatsTransport implements Transport {
   private readonly subscriptions = new Set<NatsTransportSubscription>();
   private readonly requests = new InFlight();
   private readonly outbox = new Outbox();
-  private readonly waiting = new Map<string, PendingRequest>();
-  private readonly deadlines = new Deadlines();
-  private readonly requestSettled = (request: PendingRequest): void => {
-    this.waiting.delete(request.token);
-    this.deadlines.settled();
-  };
-  private replyPrefix: string | undefined;
-  private replySub: NatsSubscription | undefined;
-  private nextToken = 0;
+  /** Replies to our requests (see {@link ReplyInbox}). */
+  private readonly replies: ReplyInbox;
   private draining = false;
 
   constructor(
@@ -157,7 +103,7 @@ class NatsTransport implements Transport {
     private readonly options: NatsTransportOptions,
   ) {
     this.inst = instrumentation('nats', options);
-    void nc.closed().then(() => this.failWaiting());
+    this.replies = new ReplyInbox(nc, options.inboxPrefix);
   }
 
   request(subject: string, data: Uint8Array, options: { headers?: MessageHeaders; timeoutMs: number }): Promise<ReceivedReply> {
@@ -167,64 +113,25 @@ class NatsTransport implements Transport {
     return work;
   }
 
-  /**
-   * Our own request/reply over one wildcard inbox subscription, instead of
-   * nc.request(): nats.js arms a timer, makes two deferreds and constructs a
-   * NatsError ("cancelled") for every request, even an answered one. Here a
-   * request is a map entry and a place in the shared {@link Deadlines}.
-   */
+  /** Request/reply over the shared {@link ReplyInbox}, the send deferred to the {@link Outbox}. */
   private send(subject: string, data: Uint8Array, headers: MessageHeaders, timeoutMs: number): Promise<ReceivedReply> {
-    const inbox = this.inbox();
-    return new Promise<ReceivedReply>((resolve, reject) => {
-      const token = (this.nextToken++).toString(36);
-      const pending = new PendingRequest(subject, token, performance.now() + timeoutMs, timeoutMs, resolve, reject, this.requestSettled);
-      this.waiting.set(token, pending);
-      this.deadlines.add(pending);
-      const natsHeaders = toNats(headers);
-      this.outbox.push(() => {
-        if (pending.settled) return;
-        try {
-          this.nc.publish(subject, data, { reply: inbox + token, headers: natsHeaders });
-        } catch (err) {
-          pending.fail(mapError(err, subject, `request ${subject}`, timeoutMs));
-        }
-      });
-    });
-  }
-
-  /** The prefix of reply subjects; subscribes `<inbox>.*` on first use. */
-  private inbox(): string {
-    if (this.replyPrefix !== undefined) return this.replyPrefix;
-    const prefix = `${createInbox(this.options.inboxPrefix)}.`;
+    let opened: ReturnType<ReplyInbox['open']>;
     try {
-      this.replySub = this.nc.subscribe(`${prefix}*`, { callback: (err, m) => this.onReply(err, m, prefix.length) });
+      opened = this.replies.open(subject, timeoutMs);
     } catch (err) {
-      throw mapError(err, prefix, 'subscribe to the reply inbox');
+      return Promise.reject(err as Error);
     }
-    this.replyPrefix = prefix;
-    return prefix;
-  }
-
-  private onReply(err: Error | null, m: Msg, prefixLength: number): void {
-    if (err !== null) return; // the inbox subscription ended (connection closed): close() or the closed hook fails the waiting
-    const pending = this.waiting.get(m.subject.slice(prefixLength));
-    if (pending === undefined) return; // late: it timed out, or a second replier
-    // The NATS server answers a request nobody serves with an empty 503 status message.
-    if (m.data.length === 0 && m.headers?.code === 503) pending.fail(new NoRespondersError(pending.subject));
-    else pending.reply({ data: m.data, headers: fromNats(m.headers) });
-  }
-
-  /** Unsubscribes the reply inbox of a connection we do not own; a later request subscribes anew. */
-  private leaveInbox(): void {
-    this.replySub?.unsubscribe();
-    this.replySub = undefined;
-    this.replyPrefix = undefined;
-  }
-
-  /** Fails every waiting request (close(), or the connection closed under them). */
-  private failWaiting(): void {
-    for (const pending of [...this.waiting.values()]) pending.fail(new TransportClosedError('wait for a reply'));
-    this.deadlines.stop();
+    const { pending, replyTo, reply } = opened;
+    const natsHeaders = toNats(headers);
+    this.outbox.push(() => {
+      if (pending.settled) return;
+      try {
+        this.nc.publish(subject, data, { reply: replyTo, headers: natsHeaders });
+      } catch (err) {
+        pending.fail(mapError(err, subject, `request ${subject}`, timeoutMs));
+      }
+    });
+    return reply;
   }
 
   serve(subject: string, options: { queue: string }, handler: RequestHandler): Subscription {
@@ -280,7 +187,7 @@ class NatsTransport implements Transport {
     await this.requests.idle();
     this.outbox.run();
     if (this.options.ownsConnection === false) {
-      this.leaveInbox(); // the connection stays: leave no inbox on it
+      this.replies.leave(); // the connection stays: leave no inbox on it
       await this.nc.flush().catch(() => undefined);
     } else if (!this.nc.isClosed() && !this.nc.isDraining()) {
       await this.nc.drain();
@@ -291,9 +198,9 @@ class NatsTransport implements Transport {
     this.draining = true;
     for (const s of [...this.subscriptions]) s.unsubscribe();
     this.outbox.run(); // what was sent before close() still goes out, as it did when nats.js queued it
-    this.failWaiting();
+    this.replies.failAll();
     if (this.options.ownsConnection === false) {
-      if (!this.nc.isClosed()) this.leaveInbox();
+      if (!this.nc.isClosed()) this.replies.leave();
     } else if (!this.nc.isClosed()) {
       await this.nc.close();
     }

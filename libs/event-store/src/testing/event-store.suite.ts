@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { connect, type JetStreamManager, type NatsConnection } from 'nats';
+import { createJetStreamPublisher, type JetStreamPublisher } from '@kmsgrid/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConcurrencyError, EventStoreError } from '../errors.js';
 import { decodeEventMessage, EVENT_HEADERS } from '../event-message.js';
@@ -367,13 +368,14 @@ export function eventStoreSuite(makeBackend: () => Promise<DbBackend>): void {
   describe('outbox relay (JetStream)', () => {
     let nc: NatsConnection;
     let jsm: JetStreamManager;
-    let js: JetStreamClient;
+    let js: JetStreamPublisher;
     const streams: string[] = [];
 
     beforeAll(async () => {
       nc = await connect({ servers: NATS_URL });
       jsm = await nc.jetstreamManager();
-      js = nc.jetstream();
+      // What the services relay with (a PubAck per event over one reply inbox).
+      js = createJetStreamPublisher(nc);
     });
     afterAll(async () => {
       for (const s of streams) await jsm.streams.delete(s).catch(() => undefined);
@@ -542,7 +544,7 @@ export function eventStoreSuite(makeBackend: () => Promise<DbBackend>): void {
       const store = await freshStore();
       await store.append('closed:1', 'no_stream', [ev('Happened')]);
       const nc2 = await connect({ servers: NATS_URL });
-      const js2 = nc2.jetstream();
+      const js2 = createJetStreamPublisher(nc2);
       await nc2.close();
       const relay = createOutboxRelay({ store, js: js2, backoff: { initialMs: 10, maxMs: 50 } });
       relay.start();
