@@ -5,6 +5,7 @@ import { ConcurrencyError, EventStoreError, type ExpectedVersion } from './error
 import { assertExpectedVersion, assertStreamId, normalizeNewEvents, type NewEvent, type RecordedEvent } from './events.js';
 import { advisoryLockKeys } from './locks.js';
 import { eventRowToRecorded } from './mappers.js';
+import { PREPARED } from './postgres.js';
 import { APPEND_CONFLICT_SQLSTATE } from './schema/migrations/20261128-0200-append-events-function.js';
 import { assertSchemaName, DEFAULT_SCHEMA } from './schema/migrate.js';
 import type { EventStoreTables } from './schema/tables.js';
@@ -122,6 +123,9 @@ export interface EventStore<DB = unknown> {
 /** Called after a commit with the events it stored, in global order (possibly none). */
 export type CommitListener = (events: readonly RecordedEvent[]) => void;
 
+/** The append statement runs prepared (parsed and planned once per connection) on a pg pool. */
+const preparedStatement = sql.raw(PREPARED);
+
 type PgError = { code?: string; constraint?: string };
 const pgError = (e: unknown): PgError => (e !== null && typeof e === 'object' ? (e as PgError) : {});
 
@@ -222,7 +226,7 @@ export function createEventStore<DB = unknown>(db: Kysely<DB>, opts: EventStoreO
     const extra = alongside.map((q, i) => sql`, ${sql.id(`alongside_${i}`)} as (${q})`);
     let rows: readonly AppendedRow[];
     try {
-      ({ rows } = await sql<AppendedRow>`with appended as (select * from ${appendFn}(${lockKey[0]}::int4, ${lockKey[1]}::int4, ${payload}::jsonb, ${alongside.length > 0}))${sql.join(extra, sql``)}
+      ({ rows } = await sql<AppendedRow>`${preparedStatement}with appended as (select * from ${appendFn}(${lockKey[0]}::int4, ${lockKey[1]}::int4, ${payload}::jsonb, ${alongside.length > 0}))${sql.join(extra, sql``)}
         select o_stream, o_version, o_position, o_event_id, o_recorded_at from appended order by o_position`.execute(k));
     } catch (e) {
       throw appendError(e, prepared);

@@ -30,6 +30,6 @@ export { openEmbeddedDb, startEmbeddedPostgres } from './embedded-postgres.js';
 export type { EmbeddedDb, EmbeddedDbOptions, EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
 export { PgliteDialect, PgliteDialectError } from './pglite-dialect.js';
 export type { PgliteDialectConfig } from './pglite-dialect.js';
-export { createPostgresDb } from './postgres.js';
+export { createPostgresDb, PREPARED } from './postgres.js';
 export type { PostgresDbOptions } from './postgres.js';
 export { advisoryLockKey } from './locks.js';
