@@ -95,17 +95,28 @@ describe('one activation, one trace', () => {
     expect(parentId(commit as ReadableSpan)).toBe(record && spanId(record));
   }, 60_000);
 
-  // In the all-in-one the relay publishes on the in-process bus inside the event's stored trace context.
-  it('the event relayed for the activation continues its trace', async () => {
-    const m = machines('Windows 7 Enterprise', 1, 'traced-event')[0] as Machine;
-    const { trace } = await traceOf(m);
-    const deadline = Date.now() + 5_000;
-    let publish: ReadableSpan | undefined;
-    while (publish === undefined && Date.now() < deadline) {
-      await telemetry.forceFlush();
-      publish = exporter.getFinishedSpans().find((s) => s.name === 'publish kmsgrid.events.countgroup.ClientCounted' && traceId(s) === traceId(trace[0] as ReadableSpan));
-      await new Promise((r) => setTimeout(r, 50));
+  // In the all-in-one the relay publishes on the in-process bus, to those who subscribe, inside the event's stored trace context.
+  it('the event relayed for the activation continues its trace, to its in-process subscriber', async () => {
+    const received: string[] = [];
+    const sub = h.host.transport.subscribe('kmsgrid.events.countgroup.>', (msg) => void received.push(msg.subject));
+    try {
+      const m = machines('Windows 7 Enterprise', 1, 'traced-event')[0] as Machine;
+      const { trace } = await traceOf(m);
+      const deadline = Date.now() + 5_000;
+      let publish: ReadableSpan | undefined;
+      let consume: ReadableSpan | undefined;
+      while ((publish === undefined || consume === undefined) && Date.now() < deadline) {
+        await telemetry.forceFlush();
+        const spans = exporter.getFinishedSpans().filter((s) => traceId(s) === traceId(trace[0] as ReadableSpan));
+        publish = spans.find((s) => s.name === 'publish kmsgrid.events.countgroup.ClientCounted');
+        consume = spans.find((s) => s.name === 'process kmsgrid.events.countgroup.ClientCounted');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(publish).toBeDefined();
+      expect(consume && parentId(consume)).toBe(publish && spanId(publish));
+      expect(received).toContain('kmsgrid.events.countgroup.ClientCounted');
+    } finally {
+      sub.unsubscribe();
     }
-    expect(publish).toBeDefined();
   }, 60_000);
 });
