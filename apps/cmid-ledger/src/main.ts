@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { createEventStore, createOutboxRelay, createPostgresDb, ensureEventsStream, migrateToLatest } from '@kmsgrid/event-store';
+import { createEventStore, createOutboxRelay, createPostgresDb, ensureEventsStream, migrateToLatest, outboxRelayMetrics } from '@kmsgrid/event-store';
 import { createLedgerService, serveLedger } from '@kmsgrid/ledger-service';
 import { runService, startHealthServer } from '@kmsgrid/service-runtime';
 import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
@@ -40,7 +40,7 @@ await runService({
           '# TYPE kmsgrid_ledger_leader gauge',
           `kmsgrid_ledger_leader ${ledger.isLeader() ? 1 : 0}`,
           '',
-        ].join('\n'),
+        ].join('\n') + outboxRelayMetrics(relay.status()),
     });
     void started.then(() => log.info('ledger writer', { leader: ledger.isLeader() }));
     return {

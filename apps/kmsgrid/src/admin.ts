@@ -10,6 +10,8 @@ export interface AdminWiring {
   readonly kmsAddresses: readonly ListenAddress[];
   readonly ingress?: IngressServer;
   readonly dns?: DnsRegistrar;
+  /** More Prometheus families (the outbox relay's). */
+  readonly extraMetrics?: () => string;
   readonly readiness: readonly ReadinessCheck[];
   readonly mode: 'all-in-one' | 'split';
   readonly log: Logger;
@@ -22,6 +24,7 @@ export function adminDeps(w: AdminWiring): AdminDeps {
     host: { listen: w.kmsAddresses.map(formatHostPort), version: kmsgridVersion(), mode: w.mode },
     ...(w.ingress && { ingressStats: () => w.ingress!.stats() }),
     ...(w.dns && { dnsStatus: async () => dnsStatusView(w.dns!.status()) }),
+    ...(w.extraMetrics && { extraMetrics: w.extraMetrics }),
     readiness: w.readiness,
     log: w.log,
   };

@@ -11,6 +11,7 @@ import {
   ensureEventsStream,
   migrateToLatest,
   openEmbeddedDb,
+  outboxRelayMetrics,
   type OutboxRelay,
   type OutboxRelayOptions,
 } from '@kmsgrid/event-store';
@@ -137,6 +138,7 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
         kmsAddresses,
         ingress,
         ...(dns && { dns }),
+        extraMetrics: () => outboxRelayMetrics(relay.status()),
         readiness: readinessChecks(partial),
         mode: 'all-in-one',
         log: log.child({ component: 'admin-api' }),

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { outboxRelayMetrics, type RelayStatus } from '@kmsgrid/event-store';
 import { buildApp } from './app.js';
 import type { AdminDeps } from './context.js';
 import { createSampleData, sampleAdminDeps } from './sample-data.js';
@@ -221,6 +222,23 @@ describe('GET /metrics', () => {
     expect(m.has('kmsgrid_ingress_refused_total')).toBe(false);
     expect(sampleValue(m, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(sampleValue(m, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+  });
+
+  it('appends the families of extraMetrics (the outbox relay of this process), still parseable', async () => {
+    const relay: RelayStatus = { state: 'running', consecutiveFailures: 0, publishedTotal: 41, duplicatesTotal: 2, lastPublishedPosition: 12345678901234n, passesFromMemory: 9, passesFromLog: 3 };
+    const r = await start({ extraMetrics: () => outboxRelayMetrics(relay) }).inject('/metrics');
+    const m = parsePrometheusText(r.body);
+    expect(sampleValue(m, 'kmsgrid_count', { application: 'Windows' })).toBe(18);
+    expect(sampleValue(m, 'kmsgrid_outbox_relay_running')).toBe(1);
+    expect(sampleValue(m, 'kmsgrid_outbox_relay_published_total')).toBe(41);
+    expect(m.get('kmsgrid_outbox_relay_published_total')?.type).toBe('counter');
+    expect(sampleValue(m, 'kmsgrid_outbox_relay_duplicates_total')).toBe(2);
+    expect(sampleValue(m, 'kmsgrid_outbox_relay_last_published_position')).toBe(12345678901234);
+    expect(sampleValue(m, 'kmsgrid_outbox_relay_passes_from_memory_total')).toBe(9);
+    expect(sampleValue(m, 'kmsgrid_outbox_relay_passes_from_log_total')).toBe(3);
+    const backingOff = parsePrometheusText(outboxRelayMetrics({ ...relay, state: 'backing-off', consecutiveFailures: 4 }));
+    expect(sampleValue(backingOff, 'kmsgrid_outbox_relay_running')).toBe(0);
+    expect(sampleValue(backingOff, 'kmsgrid_outbox_relay_consecutive_failures')).toBe(4);
   });
 
   it('still answers when the ledger is down, with kmsgrid_upstream_up 0', async () => {

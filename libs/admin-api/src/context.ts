@@ -24,6 +24,8 @@ export interface AdminDeps {
   ingressStats?(): IngressCounters;
   /** dns-registrar's last outcome per domain, when one is wired in. */
   dnsStatus?(): Promise<DnsStatus>;
+  /** More Prometheus families of services in this process (e.g. the outbox relay's), appended to /metrics. */
+  extraMetrics?(): string;
   readonly readiness: readonly ReadinessCheck[];
   readonly log: Logger;
   /** Clock, for tests; default `new Date()`. */

@@ -21,6 +21,7 @@ export type { EventStoreTables } from './schema/tables.js';
 export { DEFAULT_SUBJECT_PREFIX, EVENT_HEADERS, decodeEventMessage, encodeEventMessage, eventSubject } from './event-message.js';
 export type { EventMessage, EventMessageBody } from './event-message.js';
 export { RelayPublishError, createOutboxRelay, ensureEventsStream } from './outbox-relay.js';
+export { outboxRelayMetrics } from './relay-metrics.js';
 export type { EventsStreamOptions, OutboxRelay, OutboxRelayOptions, RelayState, RelayStatus } from './outbox-relay.js';
 export { createProjection, rebuildProjection, runProjection } from './projection.js';
 export type { ProjectionDefinition, ProjectionRunner } from './projection.js';

@@ -23,6 +23,10 @@ export type RelayStatus = Readonly<{
   duplicatesTotal: number;
   lastPublishedPosition?: bigint;
   lastPublishedAt?: Date;
+  /** Passes that published events committed through the relay's store straight from memory. */
+  passesFromMemory: number;
+  /** Passes that read the log after the checkpoint (start, polls, gaps: another process's appends, overflows). */
+  passesFromLog: number;
 }>;
 
 /** The acknowledgement of an event nobody takes (see `wanted`). */
@@ -135,6 +139,8 @@ export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay
   let duplicatesTotal = 0;
   let lastPublishedPosition: bigint | undefined;
   let lastPublishedAt: Date | undefined;
+  let passesFromMemory = 0;
+  let passesFromLog = 0;
   let stopping = false;
   let loopDone: Promise<void> | undefined;
   let unsubscribe: (() => void) | undefined;
@@ -146,7 +152,17 @@ export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay
   /** The checkpoint as this relay last read or wrote it; the stored one is never lower. */
   let known: bigint | undefined;
 
-  const status = (): RelayStatus => ({ state, consecutiveFailures, lastError, publishedTotal, duplicatesTotal, lastPublishedPosition, lastPublishedAt });
+  const status = (): RelayStatus => ({
+    state,
+    consecutiveFailures,
+    lastError,
+    publishedTotal,
+    duplicatesTotal,
+    lastPublishedPosition,
+    lastPublishedAt,
+    passesFromMemory,
+    passesFromLog,
+  });
   const setState = (s: RelayState): void => {
     if (s === state) return;
     state = s;
@@ -172,8 +188,10 @@ export function createOutboxRelay<DB>(opts: OutboxRelayOptions<DB>): OutboxRelay
     let events = takeRecent();
     let full: boolean;
     if (events !== undefined) {
+      passesFromMemory++;
       full = recent.length > events.length && recent[events.length]!.globalPosition === events[events.length - 1]!.globalPosition + 1n;
     } else {
+      passesFromLog++;
       const after = await readCheckpoint();
       if (known === undefined || after > known) known = after;
       // Everything after the checkpoint, in global order (positions become visible in order).

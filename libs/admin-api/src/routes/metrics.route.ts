@@ -22,6 +22,6 @@ export const metricsRoute: FastifyPluginAsync<RouteOptions> = async (app, { ctx 
     }
     const ingress = ctx.deps.ingressStats?.();
     const text = renderMetrics({ host: ctx.deps.host, ledger, process: readProcessFigures(), ...(ingress !== undefined && { ingress }) });
-    return reply.type(PROMETHEUS_CONTENT_TYPE).send(text);
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(text + (ctx.deps.extraMetrics?.() ?? ''));
   });
 };

@@ -509,6 +509,9 @@ export function eventStoreSuite(makeBackend: () => Promise<DbBackend>): void {
       await until(async () => (await unpublished(store)) === 0);
       await relay.stop();
       expect(relay.status().publishedTotal).toBe(24);
+      // Its own commits straight from memory, the other's (and the first pass) read from the log.
+      expect(relay.status().passesFromMemory).toBeGreaterThan(0);
+      expect(relay.status().passesFromLog).toBeGreaterThan(0);
       await expectExactlyOnce(store, name);
     });
 
