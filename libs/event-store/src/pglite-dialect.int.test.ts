@@ -1,7 +1,8 @@
 import { PGlite } from '@electric-sql/pglite';
-import { AbortedTransactionError, Kysely, sql, type Generated } from 'kysely';
+import { AbortedTransactionError, Kysely, sql, type Generated, type RawBuilder } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgliteDialect, PgliteDialectError } from './pglite-dialect.js';
+import { PREPARED } from './postgres.js';
 
 interface Db {
   items: { id: Generated<string>; name: string; n: Generated<number>; data: Generated<unknown>; at: Generated<Date> };
@@ -190,6 +191,44 @@ describe('PgliteDialect (kysely on an in-process PGlite)', () => {
       expect(heartbeats).toBeGreaterThan(0);
       const after = await sql<{ n: string }>`select count(*) as n from pg_locks where locktype = 'advisory' and classid = 7 and objid = 8`.execute(db);
       expect(after.rows).toEqual([{ n: '0' }]);
+    });
+  });
+
+  describe('statements marked PREPARED (a named prepared statement of the session)', () => {
+    const marked = sql.raw(PREPARED);
+    const preparedCount = async () =>
+      Number((await sql<{ n: string }>`select count(*) as n from pg_prepared_statements where name like 'kg_pgl_%'`.execute(db)).rows[0]!.n);
+
+    it('gives the same rows as an unmarked statement, for every parameter type, and is prepared once', async () => {
+      const before = await preparedCount();
+      const run = (prefix: RawBuilder<unknown>) =>
+        sql<Record<string, unknown>>`${prefix}select ${9007199254740993n}::int8 as big, ${42}::int4 as i4, ${true}::bool as b, ${'text'}::text as t,
+          ${new Date('2026-01-02T03:04:05.678Z')}::timestamptz as ts, ${{ a: [1, { b: null }] }}::jsonb as j, ${null}::text as nothing,
+          ${'6f1c5c2e-3a7b-4c55-9d0e-6c8d5e1b2a3f'}::uuid as u`.execute(db);
+      const plain = (await run(sql``)).rows;
+      for (let i = 0; i < 3; i++) expect((await run(marked)).rows).toEqual(plain);
+      expect(plain[0]).toMatchObject({ big: '9007199254740993', i4: 42, b: true, t: 'text', j: { a: [1, { b: null }] }, nothing: null });
+      expect(plain[0]!['ts']).toEqual(new Date('2026-01-02T03:04:05.678Z'));
+      expect(await preparedCount()).toBe(before + 1);
+    });
+
+    it('reports numAffectedRows, rolls back with its transaction, and keeps the session usable after an error', async () => {
+      const insert = (name: string) => sql`${marked}insert into items (name, n) values (${name}, ${1})`.execute(db);
+      expect((await insert('prep-1')).numAffectedRows).toBe(1n);
+      await expect(insert('prep-1')).rejects.toMatchObject({ code: '23505', constraint: 'items_name_uq' });
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await sql`${marked}insert into items (name, n) values (${'prep-2'}, ${1})`.execute(trx);
+          throw new Error('undo');
+        }),
+      ).rejects.toThrow('undo');
+      await db.transaction().execute(async (trx) => {
+        await sql`${marked}insert into items (name, n) values (${'prep-3'}, ${1})`.execute(trx);
+      });
+      const names = (await sql<{ name: string }>`select name from items where name like 'prep-%' order by name`.execute(db)).rows.map((r) => r.name);
+      expect(names).toEqual(['prep-1', 'prep-3']);
+      await expect(sql`${marked}select ${1}::int4 / ${0}::int4 as boom`.execute(db)).rejects.toMatchObject({ code: '22012' });
+      expect((await sql<{ one: number }>`${marked}select ${1}::int4 as one`.execute(db)).rows).toEqual([{ one: 1 }]);
     });
   });
 

@@ -1,4 +1,4 @@
-import type { PGlite, Results } from '@electric-sql/pglite';
+import { parse as pgliteParse, protocol, type PGlite, type Results } from '@electric-sql/pglite';
 import {
   AbortedTransactionError,
   CompiledQuery,
@@ -16,6 +16,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
+import { PREPARED } from './postgres.js';
 
 /** Options of {@link PgliteDialect}. */
 export type PgliteDialectConfig = Readonly<{
@@ -52,7 +53,9 @@ export class PgliteDialectError extends Error {
  * Parameters are serialized by PGlite per parameter type as Postgres
  * inferred it, plain objects as JSON as pg does. Errors are PGlite's
  * DatabaseError: `code`, `constraint`, `detail`, `hint`, `schema`, `table`
- * like pg's. `stream()` is not supported.
+ * like pg's. `stream()` is not supported. A statement whose text starts
+ * with `PREPARED` runs as a named prepared statement of the session, as on a
+ * createPostgresDb pool.
  *
  * @example
  * const pglite = await PGlite.create('./data/pg');
@@ -251,8 +254,60 @@ class PgliteConnection implements DatabaseConnection {
       const results = await this.#pglite.exec(text);
       return results.length === 1 ? results[0]! : { rows: [], fields: [] };
     }
+    if (text.startsWith(PREPARED)) return runPrepared(this.#pglite, text, parameters.map(toParameter), !this.#ownsSession);
     return this.#pglite.query(text, parameters.map(toParameter));
   }
+}
+
+/** A statement prepared on a PGlite session: its name and the parameter types Postgres inferred. */
+type PreparedOnSession = Readonly<{ name: string; types: readonly number[] }>;
+const preparedBySession = new WeakMap<PGlite, Map<string, PreparedOnSession>>();
+const NO_FS_SYNC = { syncToFs: false } as const;
+let preparedCount = 0;
+
+/**
+ * Runs a statement marked {@link PREPARED} as a named prepared statement of
+ * the session, as createPostgresDb's pool does on Postgres: the first run
+ * parses it and learns its parameter types, later runs only bind and execute
+ * (PGlite's `query` parses, describes and plans every time, which for the
+ * ledger's append was more than half its cost). Otherwise the same steps as
+ * `query`: values serialized per parameter type, a sync whatever happens,
+ * the file system synced outside a transaction, pg's parsers on the rows.
+ */
+function runPrepared(pglite: PGlite, text: string, values: readonly unknown[], syncFs: boolean): Promise<Results> {
+  const { serialize } = protocol;
+  return pglite.runExclusive(async () => {
+    let statements = preparedBySession.get(pglite);
+    if (statements === undefined) preparedBySession.set(pglite, (statements = new Map()));
+    let prepared = statements.get(text);
+    if (prepared === undefined) {
+      const name = `kg_pgl_${++preparedCount}`; // never reused, even after a failed prepare
+      const described: Awaited<ReturnType<PGlite['execProtocolStream']>> = [];
+      try {
+        await pglite.execProtocolStream(serialize.parse({ name, text }), NO_FS_SYNC);
+        described.push(...(await pglite.execProtocolStream(serialize.describe({ type: 'S', name }), NO_FS_SYNC)));
+      } finally {
+        await pglite.execProtocolStream(serialize.sync(), NO_FS_SYNC);
+      }
+      prepared = { name, types: pgliteParse.parseDescribeStatementResults(described) };
+      statements.set(text, prepared);
+    }
+    const { name, types } = prepared;
+    const serialized = values.map((v, i) => {
+      if (v === null || v === undefined) return null;
+      const serializer = pglite.serializers[types[i]!];
+      return serializer ? serializer(v) : String(v);
+    });
+    const messages: Awaited<ReturnType<PGlite['execProtocolStream']>> = [];
+    try {
+      messages.push(...(await pglite.execProtocolStream(serialize.bind({ statement: name, values: serialized }), NO_FS_SYNC)));
+      messages.push(...(await pglite.execProtocolStream(serialize.describe({ type: 'P' }), NO_FS_SYNC)));
+      messages.push(...(await pglite.execProtocolStream(serialize.execute({}), NO_FS_SYNC)));
+    } finally {
+      messages.push(...(await pglite.execProtocolStream(serialize.sync(), { syncToFs: syncFs })));
+    }
+    return pgliteParse.parseResults(messages, pglite.parsers)[0]!;
+  });
 }
 
 function asPglite(connection: DatabaseConnection): PgliteConnection {

@@ -6,8 +6,8 @@ import pg from 'pg';
  * Put at the start of a statement's text to run it as a named prepared
  * statement on a {@link createPostgresDb} connection: parsed and planned once
  * per connection instead of at every execution. For hot statements of a fixed
- * shape only (each distinct text stays prepared on every connection). Elsewhere
- * (PGlite) it is a comment.
+ * shape only (each distinct text stays prepared on every connection).
+ * PgliteDialect does the same on its one session; anywhere else it is a comment.
  *
  * @example sql`${sql.raw(PREPARED)}select ...`
  */
