@@ -4,7 +4,7 @@ import type { BenchReport } from './bench.js';
 import type { HeldReport } from './held.js';
 import { defaultWorkspaceRoot } from './hosts.js';
 import { describeMachine } from './machine.js';
-import { describeErrors } from './report.js';
+import { describeErrors, hostOverGenerator } from './report.js';
 import { renderSweepSvg } from './svg.js';
 
 /** The section this tool owns in docs/benchmarks.md (another tool owns "Protocol micro-benchmarks"). */
@@ -57,14 +57,14 @@ export function sweepBlock(r: BenchReport, plotPath: string): string {
     `- Workload: protocols ${r.workload.mix}; products ${r.workload.products}; ${r.workload.pool} CMIDs; ${r.workload.threads} generator thread(s); ` +
       `${r.workload.warmupS} s warm-up, ${r.workload.durationS} s measured per level`,
     '',
-    `| Concurrency | Activations/s | p50 ms | p95 ms | p99 ms | Host CPU µs/activation | Generator CPU µs/activation | Host RSS peak MB | Errors | Plot |`,
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
+    `| Concurrency | Activations/s | p50 ms | p95 ms | p99 ms | Host CPU µs/activation | Generator CPU µs/activation | Host/generator CPU | Host RSS peak MB | Errors | Plot |`,
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
   ];
   for (const l of r.levels) {
     const host = l.hostCpuUsPerActivation === undefined ? '-' : r.host.inProcess ? `${cell(l.hostCpuUsPerActivation)} (with generator)` : cell(l.hostCpuUsPerActivation);
     out.push(
       `| ${l.concurrency} | ${l.rate >= 100 ? l.rate.toFixed(0) : l.rate.toFixed(1)} | ${cell(l.latencyMs.p50, 2)} | ${cell(l.latencyMs.p95, 2)} | ${cell(l.latencyMs.p99, 2)} | ` +
-        `${host} | ${cell(l.generatorCpuUsPerActivation)} | ${cell(l.hostRssPeakMb, 0)} | ${describeErrors(l)} | [svg](${plotPath}) |`,
+        `${host} | ${cell(l.generatorCpuUsPerActivation)} | ${cell(hostOverGenerator(r, l), 2)} | ${cell(l.hostRssPeakMb, 0)} | ${describeErrors(l)} | [svg](${plotPath}) |`,
     );
   }
   if (r.aborted) out.push('', `Aborted: ${r.aborted}`);

@@ -67,7 +67,7 @@ describe('sweepBlock', () => {
     expect(block).toContain('### all-in-one on PGlite, 2026-01-02 03:04 UTC, commit abc1234567');
     expect(block).toContain('Xeon, 2 cores');
     expect(block).toContain('`npm run bench -- all-in-one --record`');
-    expect(block).toContain('| 64 | 4100 | 10.50 | 20.00 | 31.25 | 210.4 | 150.0 | 180 | timeout 2 | [svg](benchmarks/x.svg) |');
+    expect(block).toContain('| 64 | 4100 | 10.50 | 20.00 | 31.25 | 210.4 | 150.0 | 1.40 | 180 | timeout 2 | [svg](benchmarks/x.svg) |');
     expect(block).toContain('![all-in-one on PGlite: activations/s and p99 against concurrency](benchmarks/x.svg)');
   });
 });

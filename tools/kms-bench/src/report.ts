@@ -22,6 +22,17 @@ export function hostCpuCell(r: BenchReport, l: LevelReport): string {
   return r.host.inProcess ? `${fmt(l.hostCpuUsPerActivation)} (incl. generator)` : fmt(l.hostCpuUsPerActivation);
 }
 
+/**
+ * Host CPU per activation over the generator's: the generator does the same
+ * work per activation in every run, so on a machine whose speed drifts
+ * (a shared VM) this ratio compares builds better than either figure alone.
+ * Undefined when either is unknown or the host shares the generator's process.
+ */
+export function hostOverGenerator(r: BenchReport, l: LevelReport): number | undefined {
+  if (r.host.inProcess || l.hostCpuUsPerActivation === undefined || !l.generatorCpuUsPerActivation) return undefined;
+  return l.hostCpuUsPerActivation / l.generatorCpuUsPerActivation;
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padStart(widths[i]!))).join('  ')).join('\n');
@@ -38,7 +49,7 @@ export function formatReport(r: BenchReport): string {
       `${r.workload.threads} generator thread(s); warm-up ${r.workload.warmupS} s, measured ${r.workload.durationS} s per level`,
     '',
   ];
-  const header = ['conc', 'act/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'host us/act', 'host CPU %', 'gen us/act', 'gen CPU %', 'host RSS MB', 'errors'];
+  const header = ['conc', 'act/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'host us/act', 'host CPU %', 'gen us/act', 'gen CPU %', 'host/gen', 'host RSS MB', 'errors'];
   const rows = r.levels.map((l) => [
     String(l.concurrency),
     fmtRate(l.rate),
@@ -50,6 +61,7 @@ export function formatReport(r: BenchReport): string {
     fmt(l.hostCpuPercent, 0),
     fmt(l.generatorCpuUsPerActivation),
     fmt(l.generatorCpuPercent, 0),
+    fmt(hostOverGenerator(r, l), 2),
     fmt(l.hostRssPeakMb, 0),
     describeErrors(l),
   ]);
