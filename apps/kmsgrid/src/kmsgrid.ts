@@ -29,6 +29,12 @@ export interface KmsgridOverrides {
   /** Ledger clock (tests of the 30-day window). */
   readonly clock?: () => Date;
   readonly tracer?: Tracer;
+  /**
+   * Called when the embedded database's thread stops on its own (a crash):
+   * nothing can be recorded any more. Default: exit with status 1, so the
+   * supervisor starts kmsgrid again (no answer is given without its record).
+   */
+  readonly onStorageLost?: (err: Error) => void;
 }
 
 /** A running all-in-one host. */
@@ -70,9 +76,16 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
     }
   };
   try {
-    // Storage: kysely over a pg Pool on DATABASE_URL, else over embedded PGlite in this process
-    // (PgliteDialect: statements go straight to PGlite, one session that transactions take in turn).
-    const { db, close: closeDb, embedded } = await openStorage(config, log);
+    // Storage: kysely over a pg Pool on DATABASE_URL, else over embedded PGlite in a worker thread
+    // of this process (PgliteDialect: statements go straight to PGlite, one session that
+    // transactions take in turn).
+    const onStorageLost =
+      overrides.onStorageLost ??
+      ((err: Error) => {
+        log.error('the embedded Postgres thread stopped; exiting', { error: err });
+        process.exit(1);
+      });
+    const { db, close: closeDb, embedded } = await openStorage(config, log, onStorageLost);
     stops.push(closeDb);
     await migrateToLatest(db, { schema: config.schema });
     const store = createEventStore(db, { schema: config.schema });
@@ -169,11 +182,12 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
 type AnyDb = Kysely<any>;
 
 /**
- * How long the ledger gathers requests before a commit on embedded PGlite.
- * A commit there runs synchronously in this event-loop turn, so no request
- * can arrive while it runs and batches would collapse to 1-2 requests (at 64
- * clients: 1.25 per commit against 4.4 over a socket); waiting 2 ms restores
- * batches of ~7 and roughly halves the CPU per activation.
+ * How long the ledger gathers requests before a commit on embedded PGlite,
+ * where a commit costs about 0.9 ms plus 0.08 ms per event, so batch size
+ * matters most. When PGlite ran on the main thread no request could arrive
+ * during a commit and batches collapsed to 1-2 requests; 2 ms restored ~7
+ * and halved the CPU per activation. On its worker thread, paired runs
+ * (docs/benchmarks.md) still favour 2 ms over none.
  */
 const EMBEDDED_BATCH_DELAY_MS = 2;
 
@@ -181,14 +195,16 @@ const EMBEDDED_BATCH_DELAY_MS = 2;
  * The database of the all-in-one: a pg Pool on DATABASE_URL, else embedded
  * PGlite in `<dataDir>/pg` reached directly by kysely (no socket, no pool).
  */
-async function openStorage(config: KmsgridConfig, log: Logger): Promise<{ db: AnyDb; close: () => Promise<void>; embedded: boolean }> {
+async function openStorage(config: KmsgridConfig, log: Logger, onStorageLost: (err: Error) => void): Promise<{ db: AnyDb; close: () => Promise<void>; embedded: boolean }> {
   if (config.databaseUrl !== undefined) {
     const pg = createPostgresDb({ connectionString: config.databaseUrl, max: 10, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
     return { db: pg.db, close: pg.close, embedded: false };
   }
   const dataDir = join(config.dataDir, 'pg');
-  const { db, close } = await openEmbeddedDb({ dataDir });
-  log.info('embedded Postgres (PGlite) up', { dataDir });
+  // On a worker thread: PGlite runs each statement synchronously on the thread that calls it,
+  // which on the main thread would stop every KMS socket for each commit and admin query.
+  const { db, close } = await openEmbeddedDb({ dataDir, thread: 'worker', onWorkerExit: onStorageLost });
+  log.info('embedded Postgres (PGlite) up', { dataDir, thread: 'worker' });
   return { db, close, embedded: true };
 }
 

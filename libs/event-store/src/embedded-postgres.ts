@@ -3,12 +3,14 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely } from 'kysely';
 import { PgliteDialect } from './pglite-dialect.js';
+import { localSession, type PgliteSession } from './pglite-session.js';
+import { startPgliteWorker } from './pglite-thread.js';
 
 /** An embedded Postgres reached in-process by kysely. */
 export type EmbeddedDb<DB> = Readonly<{
   db: Kysely<DB>;
-  /** The PGlite instance under `db` (one Postgres session; see {@link PgliteDialect}). */
-  pglite: PGlite;
+  /** The PGlite session under `db` (one Postgres session; see {@link PgliteDialect}). */
+  session: PgliteSession;
   /** Waits for the statement or transaction in progress, then closes the database (flushes the data directory). */
   close(): Promise<void>;
 }>;
@@ -17,6 +19,14 @@ export type EmbeddedDb<DB> = Readonly<{
 export type EmbeddedDbOptions = Readonly<{
   /** Data directory (created if missing); omit for an in-memory database. */
   dataDir?: string;
+  /**
+   * Where PGlite runs: `'worker'` (a worker thread, see startPgliteWorker:
+   * statements no longer stop this thread's event loop) or `'main'` (this
+   * thread). Default `'main'`.
+   */
+  thread?: 'main' | 'worker';
+  /** With `thread: 'worker'`: called if the worker thread stops without being closed. */
+  onWorkerExit?: (err: Error) => void;
 }>;
 
 /**
@@ -30,15 +40,18 @@ export type EmbeddedDbOptions = Readonly<{
  */
 export async function openEmbeddedDb<DB>(opts: EmbeddedDbOptions = {}): Promise<EmbeddedDb<DB>> {
   if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
-  const pglite = await PGlite.create(opts.dataDir);
-  const db = new Kysely<DB>({ dialect: new PgliteDialect({ pglite, closeOnDestroy: true }) });
+  const session =
+    opts.thread === 'worker'
+      ? await startPgliteWorker({ ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }), ...(opts.onWorkerExit ? { onExit: opts.onWorkerExit } : {}) })
+      : localSession(await PGlite.create(opts.dataDir));
+  const db = new Kysely<DB>({ dialect: new PgliteDialect({ session, closeOnDestroy: true }) });
   let closing: Promise<void> | undefined;
   // kysely skips the driver's destroy when no statement ever ran: close PGlite then ourselves.
   const close = async (): Promise<void> => {
     await db.destroy();
-    if (!pglite.closed) await pglite.close();
+    if (!session.closed) await session.close();
   };
-  return { db, pglite, close: () => (closing ??= close()) };
+  return { db, session, close: () => (closing ??= close()) };
 }
 
 /** A running embedded Postgres. */

@@ -1,7 +1,11 @@
 import { PGlite } from '@electric-sql/pglite';
 import { AbortedTransactionError, Kysely, sql, type Generated, type RawBuilder } from 'kysely';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteDialect, PgliteDialectError } from './pglite-dialect.js';
+import { PgliteDialect, PgliteDialectError, type PgliteDialectConfig } from './pglite-dialect.js';
+import { startPgliteWorker, PgliteWorkerError } from './pglite-thread.js';
 import { PREPARED } from './postgres.js';
 
 interface Db {
@@ -10,13 +14,32 @@ interface Db {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('PgliteDialect (kysely on an in-process PGlite)', () => {
-  let pglite: PGlite;
+/** A PGlite to run the dialect on: where it runs, its dialect config, and whether it was closed. */
+type Opened = Readonly<{ config: PgliteDialectConfig; close: () => Promise<void>; closed: () => boolean }>;
+const WHERE: readonly (readonly [string, () => Promise<Opened>])[] = [
+  [
+    'PGlite on this thread',
+    async () => {
+      const pglite = await PGlite.create();
+      return { config: { pglite }, close: () => pglite.close(), closed: () => pglite.closed };
+    },
+  ],
+  [
+    'PGlite on a worker thread',
+    async () => {
+      const session = await startPgliteWorker();
+      return { config: { session }, close: () => session.close(), closed: () => session.closed };
+    },
+  ],
+];
+
+describe.each(WHERE)('PgliteDialect (kysely on %s)', (_where, open) => {
+  let opened: Opened;
   let db: Kysely<Db>;
 
   beforeAll(async () => {
-    pglite = await PGlite.create();
-    db = new Kysely<Db>({ dialect: new PgliteDialect({ pglite }) });
+    opened = await open();
+    db = new Kysely<Db>({ dialect: new PgliteDialect(opened.config) });
     await sql`create table items (
       id bigserial primary key,
       name text not null constraint items_name_uq unique,
@@ -28,7 +51,7 @@ describe('PgliteDialect (kysely on an in-process PGlite)', () => {
 
   afterAll(async () => {
     await db?.destroy();
-    await pglite?.close();
+    await opened?.close();
   });
 
   describe('values as the pg dialect gives them', () => {
@@ -273,8 +296,8 @@ describe('PgliteDialect (kysely on an in-process PGlite)', () => {
   });
 
   it('destroy waits for the transaction in progress, closes PGlite when asked, and refuses new statements', async () => {
-    const own = await PGlite.create();
-    const owned = new Kysely<Db>({ dialect: new PgliteDialect({ pglite: own, closeOnDestroy: true }) });
+    const own = await open();
+    const owned = new Kysely<Db>({ dialect: new PgliteDialect({ ...own.config, closeOnDestroy: true }) });
     await sql`create table t (x int)`.execute(owned);
     let entered!: () => void;
     const inTx = new Promise<void>((r) => (entered = r));
@@ -286,7 +309,32 @@ describe('PgliteDialect (kysely on an in-process PGlite)', () => {
     await inTx;
     await owned.destroy();
     await expect(tx).resolves.toBeUndefined();
-    expect(own.closed).toBe(true);
+    expect(own.closed()).toBe(true);
     await expect(sql`select 1`.execute(owned)).rejects.toThrow();
+  });
+});
+
+describe('startPgliteWorker', () => {
+  it('keeps a data directory across a close and a new worker, and refuses calls once closed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kmsgrid-pglite-worker-'));
+    try {
+      const first = await startPgliteWorker({ dataDir: dir });
+      await first.exec('create table kept (x int); insert into kept values (7)');
+      await first.close();
+      expect(first.closed).toBe(true);
+      await expect(first.query('select 1', [])).rejects.toBeInstanceOf(PgliteWorkerError);
+      const second = await startPgliteWorker({ dataDir: dir });
+      expect((await second.query('select x from kept', [])).rows).toEqual([{ x: 7 }]);
+      await second.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('fails to start with the database’s error when the data directory cannot be used', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'kmsgrid-pglite-worker-')), 'not-a-dir');
+    await writeFile(file, 'x');
+    await expect(startPgliteWorker({ dataDir: file })).rejects.toThrow();
+    await rm(dirname(file), { recursive: true, force: true });
   });
 });

@@ -1,4 +1,4 @@
-import { parse as pgliteParse, protocol, type PGlite, type Results } from '@electric-sql/pglite';
+import type { PGlite, Results } from '@electric-sql/pglite';
 import {
   AbortedTransactionError,
   CompiledQuery,
@@ -15,16 +15,25 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from 'kysely';
-import pg from 'pg';
+import { localSession, type PgliteSession } from './pglite-session.js';
 import { PREPARED } from './postgres.js';
 
 /** Options of {@link PgliteDialect}. */
-export type PgliteDialectConfig = Readonly<{
-  /** The database; its result parsers are set to pg's when the dialect starts (see {@link PgliteDialect}). */
-  pglite: PGlite;
-  /** Close `pglite` when the Kysely instance is destroyed (default false: the caller owns it). */
-  closeOnDestroy?: boolean;
-}>;
+export type PgliteDialectConfig = Readonly<
+  (
+    | {
+        /** A PGlite instance of this thread; its result parsers are set to pg's when the dialect starts (see {@link PgliteDialect}). */
+        pglite: PGlite;
+      }
+    | {
+        /** The session of a PGlite of this thread ({@link localSession}) or of a worker thread (`startPgliteWorker`). */
+        session: PgliteSession;
+      }
+  ) & {
+    /** Close the database when the Kysely instance is destroyed (default false: the caller owns it). */
+    closeOnDestroy?: boolean;
+  }
+>;
 
 /** Thrown for what one in-process PGlite session cannot do (streaming, use after destroy). */
 export class PgliteDialectError extends Error {
@@ -33,8 +42,8 @@ export class PgliteDialectError extends Error {
 
 /**
  * A kysely dialect that runs statements on a PGlite instance in this process
- * (its own `query` / `exec`), with no Postgres wire protocol and no socket in
- * between. Query building, migrations and introspection are kysely's
+ * (its own `query` / `exec`, on this thread or on a worker thread), with no
+ * Postgres wire protocol and no socket in between. Query building, migrations and introspection are kysely's
  * Postgres ones.
  *
  * PGlite is ONE Postgres session. Kysely connections are handles onto it:
@@ -60,6 +69,9 @@ export class PgliteDialectError extends Error {
  * @example
  * const pglite = await PGlite.create('./data/pg');
  * const db = new Kysely<DB>({ dialect: new PgliteDialect({ pglite, closeOnDestroy: true }) });
+ * // or, off the event loop's thread:
+ * const session = await startPgliteWorker({ dataDir: './data/pg' });
+ * const db2 = new Kysely<DB>({ dialect: new PgliteDialect({ session, closeOnDestroy: true }) });
  */
 export class PgliteDialect implements Dialect {
   readonly #config: PgliteDialectConfig;
@@ -111,19 +123,18 @@ class SessionQueue {
 
 /** The driver: hands out connection handles and moves session ownership at begin/commit/rollback. */
 class PgliteDriver implements Driver {
-  readonly #pglite: PGlite;
+  readonly #pglite: PgliteSession;
   readonly #closeOnDestroy: boolean;
   readonly #session = new SessionQueue();
   #destroyed = false;
 
   constructor(config: PgliteDialectConfig) {
-    this.#pglite = config.pglite;
+    this.#pglite = 'session' in config ? config.session : localSession(config.pglite);
     this.#closeOnDestroy = config.closeOnDestroy ?? false;
   }
 
   async init(): Promise<void> {
     await this.#pglite.waitReady;
-    usePgParsers(this.#pglite);
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -191,11 +202,11 @@ const AFFECTS_ROWS = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
  * owns the session until commit or rollback.
  */
 class PgliteConnection implements DatabaseConnection {
-  readonly #pglite: PGlite;
+  readonly #pglite: PgliteSession;
   readonly #session: SessionQueue;
   #ownsSession = false;
 
-  constructor(pglite: PGlite, session: SessionQueue) {
+  constructor(pglite: PgliteSession, session: SessionQueue) {
     this.#pglite = pglite;
     this.#session = session;
   }
@@ -254,60 +265,9 @@ class PgliteConnection implements DatabaseConnection {
       const results = await this.#pglite.exec(text);
       return results.length === 1 ? results[0]! : { rows: [], fields: [] };
     }
-    if (text.startsWith(PREPARED)) return runPrepared(this.#pglite, text, parameters.map(toParameter), !this.#ownsSession);
+    if (text.startsWith(PREPARED)) return this.#pglite.prepared(text, parameters.map(toParameter), !this.#ownsSession);
     return this.#pglite.query(text, parameters.map(toParameter));
   }
-}
-
-/** A statement prepared on a PGlite session: its name and the parameter types Postgres inferred. */
-type PreparedOnSession = Readonly<{ name: string; types: readonly number[] }>;
-const preparedBySession = new WeakMap<PGlite, Map<string, PreparedOnSession>>();
-const NO_FS_SYNC = { syncToFs: false } as const;
-let preparedCount = 0;
-
-/**
- * Runs a statement marked {@link PREPARED} as a named prepared statement of
- * the session, as createPostgresDb's pool does on Postgres: the first run
- * parses it and learns its parameter types, later runs only bind and execute
- * (PGlite's `query` parses, describes and plans every time: 10-22 % of the
- * CPU of an 8-event append with an upsert beside it). Otherwise the same steps as
- * `query`: values serialized per parameter type, a sync whatever happens,
- * the file system synced outside a transaction, pg's parsers on the rows.
- */
-function runPrepared(pglite: PGlite, text: string, values: readonly unknown[], syncFs: boolean): Promise<Results> {
-  const { serialize } = protocol;
-  return pglite.runExclusive(async () => {
-    let statements = preparedBySession.get(pglite);
-    if (statements === undefined) preparedBySession.set(pglite, (statements = new Map()));
-    let prepared = statements.get(text);
-    if (prepared === undefined) {
-      const name = `kg_pgl_${++preparedCount}`; // never reused, even after a failed prepare
-      const described: Awaited<ReturnType<PGlite['execProtocolStream']>> = [];
-      try {
-        await pglite.execProtocolStream(serialize.parse({ name, text }), NO_FS_SYNC);
-        described.push(...(await pglite.execProtocolStream(serialize.describe({ type: 'S', name }), NO_FS_SYNC)));
-      } finally {
-        await pglite.execProtocolStream(serialize.sync(), NO_FS_SYNC);
-      }
-      prepared = { name, types: pgliteParse.parseDescribeStatementResults(described) };
-      statements.set(text, prepared);
-    }
-    const { name, types } = prepared;
-    const serialized = values.map((v, i) => {
-      if (v === null || v === undefined) return null;
-      const serializer = pglite.serializers[types[i]!];
-      return serializer ? serializer(v) : String(v);
-    });
-    const messages: Awaited<ReturnType<PGlite['execProtocolStream']>> = [];
-    try {
-      messages.push(...(await pglite.execProtocolStream(serialize.bind({ statement: name, values: serialized }), NO_FS_SYNC)));
-      messages.push(...(await pglite.execProtocolStream(serialize.describe({ type: 'P' }), NO_FS_SYNC)));
-      messages.push(...(await pglite.execProtocolStream(serialize.execute({}), NO_FS_SYNC)));
-    } finally {
-      messages.push(...(await pglite.execProtocolStream(serialize.sync(), { syncToFs: syncFs })));
-    }
-    return pgliteParse.parseResults(messages, pglite.parsers)[0]!;
-  });
 }
 
 function asPglite(connection: DatabaseConnection): PgliteConnection {
@@ -344,25 +304,3 @@ function beginStatement(settings: TransactionSettings): string {
   if (settings.accessMode) statement += ` ${settings.accessMode}`;
   return statement;
 }
-
-const PG_PARSED = new WeakSet<PGlite>();
-
-/**
- * Replaces PGlite's result parsers with pg's text parsers (`pg.types`, as
- * createPostgresDb's pool uses them) for every type PGlite knows, so code
- * written against the pg dialect sees the same values: PGlite's own would
- * give int8 as number/BigInt and bytea as Uint8Array, and parse arrays of
- * types pg leaves as text. Type ids PGlite has no parser for stay strings
- * in both. (PGlite's `refreshArrayTypes()` would put its array parsers back.)
- */
-function usePgParsers(pglite: PGlite): void {
-  if (PG_PARSED.has(pglite)) return;
-  const oids = new Set<number>(Object.values(pg.types.builtins));
-  for (const key of Object.keys(pglite.parsers)) {
-    const oid = Number(key);
-    if (Number.isInteger(oid)) oids.add(oid);
-  }
-  for (const oid of oids) pglite.parsers[oid] = pg.types.getTypeParser(oid, 'text') as (value: string) => unknown;
-  PG_PARSED.add(pglite);
-}
-
