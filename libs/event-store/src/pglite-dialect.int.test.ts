@@ -315,10 +315,11 @@ describe.each(WHERE)('PgliteDialect (kysely on %s)', (_where, open) => {
 });
 
 describe('startPgliteWorker', () => {
-  it('keeps a data directory across a close and a new worker, and refuses calls once closed', async () => {
+  it('keeps a data directory across a close and a new worker, refuses calls once closed, and a close is not a crash', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'kmsgrid-pglite-worker-'));
+    const exits: Error[] = [];
     try {
-      const first = await startPgliteWorker({ dataDir: dir });
+      const first = await startPgliteWorker({ dataDir: dir, onExit: (e) => exits.push(e) });
       await first.exec('create table kept (x int); insert into kept values (7)');
       await first.close();
       expect(first.closed).toBe(true);
@@ -326,6 +327,7 @@ describe('startPgliteWorker', () => {
       const second = await startPgliteWorker({ dataDir: dir });
       expect((await second.query('select x from kept', [])).rows).toEqual([{ x: 7 }]);
       await second.close();
+      expect(exits).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

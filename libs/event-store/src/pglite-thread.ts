@@ -37,6 +37,8 @@ export async function startPgliteWorker(opts: PgliteWorkerOptions = {}): Promise
   const pending = new Map<number, { resolve: (r: Results | Results[] | void) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let closed = false;
+  /** Set when close() is called, before the worker can exit: an exit after it is not a crash. */
+  let closeRequested = false;
   let stopped: Error | undefined;
 
   const ready = new Promise<void>((resolve, reject) => {
@@ -64,10 +66,8 @@ export async function startPgliteWorker(opts: PgliteWorkerOptions = {}): Promise
     stopped ??= new PgliteWorkerError(`the PGlite worker thread exited (code ${code})`);
     for (const p of pending.values()) p.reject(stopped);
     pending.clear();
-    if (!closed) {
-      closed = true;
-      opts.onExit?.(stopped);
-    }
+    closed = true;
+    if (!closeRequested) opts.onExit?.(stopped);
   });
 
   const call = <T extends Results | Results[] | void>(c: WorkerCallBody): Promise<T> => {
@@ -96,6 +96,7 @@ export async function startPgliteWorker(opts: PgliteWorkerOptions = {}): Promise
     prepared: async (text, params, syncFs) => withBuffers(await call<Results>({ op: 'prepared', text, params, syncFs })),
     close: () =>
       (closing ??= (async () => {
+        closeRequested = true;
         const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
         try {
           await call<void>({ op: 'close' });
