@@ -43,8 +43,8 @@ export class PgliteDialectError extends Error {
 /**
  * A kysely dialect that runs statements on a PGlite instance in this process
  * (its own `query` / `exec`, on this thread or on a worker thread), with no
- * Postgres wire protocol and no socket in between. Query building, migrations and introspection are kysely's
- * Postgres ones.
+ * Postgres wire protocol and no socket in between. Query building,
+ * migrations and introspection are kysely's Postgres ones.
  *
  * PGlite is ONE Postgres session. Kysely connections are handles onto it:
  * a statement outside a transaction takes the session for itself only; a
