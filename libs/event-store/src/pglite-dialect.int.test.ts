@@ -349,6 +349,18 @@ describe('startPgliteWorker', () => {
     }
   });
 
+  it('a worker that dies fails the call in flight and every later one, and reports its exit once', async () => {
+    const exits: Error[] = [];
+    // A 48 MB heap, and a result of about 200 MB of strings to hold in it: the thread runs out of memory.
+    const session = await startPgliteWorker({ onExit: (e) => exits.push(e), resourceLimits: { maxOldGenerationSizeMb: 48 } });
+    expect((await session.query('select 1 as one', [])).rows).toEqual([{ one: 1 }]);
+    await expect(session.query("select repeat('x', 1000000) as s from generate_series(1, 200)", [])).rejects.toBeInstanceOf(PgliteWorkerError);
+    await expect(session.query('select 1', [])).rejects.toBeInstanceOf(PgliteWorkerError);
+    expect(session.closed).toBe(true);
+    expect(exits).toHaveLength(1);
+    expect(exits[0]).toBeInstanceOf(PgliteWorkerError);
+  });
+
   it('fails to start with the database’s error when the data directory cannot be used', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'kmsgrid-pglite-worker-')), 'not-a-dir');
     await writeFile(file, 'x');

@@ -1,7 +1,7 @@
 import type { Results } from '@electric-sql/pglite';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { PgliteSession } from './pglite-session.js';
 import { reviveError, type WorkerCall, type WorkerCallBody, type WorkerData, type WorkerReply } from './pglite-thread-protocol.js';
 
@@ -11,6 +11,8 @@ export type PgliteWorkerOptions = Readonly<{
   dataDir?: string;
   /** Called once if the worker thread stops without being closed (a crash): every call fails from then on. */
   onExit?: (err: Error) => void;
+  /** V8 heap limits of the worker thread (Node's `resourceLimits`; PGlite's WASM memory is not part of them). */
+  resourceLimits?: ResourceLimits;
 }>;
 
 /** Thrown by calls of a PGlite worker session that has stopped. */
@@ -33,7 +35,11 @@ export class PgliteWorkerError extends Error {
  */
 export async function startPgliteWorker(opts: PgliteWorkerOptions = {}): Promise<PgliteSession> {
   const [entry, entryOptions] = workerEntry();
-  const worker = new Worker(entry, { ...entryOptions, workerData: { dataDir: opts.dataDir } satisfies WorkerData });
+  const worker = new Worker(entry, {
+    ...entryOptions,
+    workerData: { dataDir: opts.dataDir } satisfies WorkerData,
+    ...(opts.resourceLimits === undefined ? {} : { resourceLimits: opts.resourceLimits }),
+  });
   const pending = new Map<number, { resolve: (r: Results | Results[] | void) => void; reject: (e: Error) => void }>();
   let nextId = 0;
   let closed = false;
