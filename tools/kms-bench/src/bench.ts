@@ -36,6 +36,10 @@ export interface LevelReport {
   readonly hostCpuUsByProcess?: Readonly<Record<string, number>>;
   /** Host CPU as a share of one core (100 = one core busy). */
   readonly hostCpuPercent?: number;
+  /** Share of the host's CPU spent in the kernel (system time), in percent. */
+  readonly hostKernelPercent?: number;
+  /** Share of the generator's CPU spent in the kernel, in percent. */
+  readonly generatorKernelPercent?: number;
   readonly generatorCpuUsPerActivation?: number;
   readonly generatorCpuPercent: number;
   readonly hostRssPeakMb?: number;
@@ -198,6 +202,8 @@ export async function runBench(options: BenchOptions, deps: BenchDeps): Promise<
           hostCpuUsPerActivation: perActivation(cpu) === undefined ? undefined : round(perActivation(cpu)!, 1),
           hostCpuPercent: round(perSecond(cpu) / 1e4, 1),
         }),
+        ...(cpu !== undefined && cpu > 0 && windowed.host.systemCpuUs !== undefined && { hostKernelPercent: round((windowed.host.systemCpuUs / cpu) * 100, 1) }),
+        ...(windowed.generatorCpuUs > 0 && { generatorKernelPercent: round((windowed.generatorSystemCpuUs / windowed.generatorCpuUs) * 100, 1) }),
         ...(windowed.host.cpuUsByName !== undefined &&
           Object.keys(windowed.host.cpuUsByName).length > 1 &&
           rate > 0 && {

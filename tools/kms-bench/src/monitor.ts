@@ -9,6 +9,8 @@ export interface HostWindow {
   readonly rssPeakKb?: number;
   /** Host CPU in microseconds by process name (`node`, `postgres`). */
   readonly cpuUsByName?: Readonly<Record<string, number>>;
+  /** The part of `cpuUs` spent in the kernel (system time). */
+  readonly systemCpuUs?: number;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface HostWindow {
 export class HostMonitor {
   private timer: NodeJS.Timeout | undefined;
   private peakKb = 0;
-  private mark: { ticks: number; byName: Map<string, number>; at: number; gen: NodeJS.CpuUsage } | undefined;
+  private mark: { ticks: number; systemTicks: number; byName: Map<string, number>; at: number; gen: NodeJS.CpuUsage } | undefined;
   private readonly tickUs = 1e6 / clockTicksPerSecond();
 
   private extraCpu: readonly number[] = [];
@@ -37,16 +39,17 @@ export class HostMonitor {
     this.extraCpu = pids.filter((p) => !this.pids.includes(p));
   }
 
-  /** CPU ticks of the host tree plus the extra processes, in total and by process name. */
-  private cpu(tree: TreeSample): { ticks: number; byName: Map<string, number> } {
+  /** CPU ticks of the host tree plus the extra processes, in total, in the kernel and by process name. */
+  private cpu(tree: TreeSample): { ticks: number; systemTicks: number; byName: Map<string, number> } {
     const byName = new Map(tree.ticksByName);
-    let ticks = tree.ticks;
+    let { ticks, systemTicks } = tree;
     if (this.extraCpu.length > 0) {
       const extra = sampleTree(this.extraCpu);
       ticks += extra.ticks;
+      systemTicks += extra.systemTicks;
       for (const [name, t] of extra.ticksByName) byName.set(name, (byName.get(name) ?? 0) + t);
     }
-    return { ticks, byName };
+    return { ticks, systemTicks, byName };
   }
 
   get watching(): boolean {
@@ -95,24 +98,25 @@ export class HostMonitor {
   begin(): void {
     const s = this.watching ? sampleTree(this.pids) : undefined;
     this.peakKb = s?.rssKb ?? 0;
-    const cpu = s ? this.cpu(s) : { ticks: 0, byName: new Map<string, number>() };
+    const cpu = s ? this.cpu(s) : { ticks: 0, systemTicks: 0, byName: new Map<string, number>() };
     this.mark = { ...cpu, at: performance.now(), gen: process.cpuUsage() };
   }
 
   /** Ends the window begun last. */
-  end(): { host: HostWindow; generatorCpuUs: number } {
-    const m = this.mark ?? { ticks: 0, byName: new Map<string, number>(), at: performance.now(), gen: process.cpuUsage() };
+  end(): { host: HostWindow; generatorCpuUs: number; generatorSystemCpuUs: number } {
+    const m = this.mark ?? { ticks: 0, systemTicks: 0, byName: new Map<string, number>(), at: performance.now(), gen: process.cpuUsage() };
     const gen = process.cpuUsage(m.gen);
     const wallMs = performance.now() - m.at;
-    if (!this.watching) return { host: { wallMs }, generatorCpuUs: gen.user + gen.system };
+    if (!this.watching) return { host: { wallMs }, generatorCpuUs: gen.user + gen.system, generatorSystemCpuUs: gen.system };
     const s = sampleTree(this.pids);
     const cpu = this.cpu(s);
     if (s.rssKb > this.peakKb) this.peakKb = s.rssKb;
     const cpuUsByName: Record<string, number> = {};
     for (const [name, t] of cpu.byName) cpuUsByName[name] = (t - (m.byName.get(name) ?? 0)) * this.tickUs;
     return {
-      host: { cpuUs: (cpu.ticks - m.ticks) * this.tickUs, wallMs, rssPeakKb: this.peakKb, cpuUsByName },
+      host: { cpuUs: (cpu.ticks - m.ticks) * this.tickUs, systemCpuUs: (cpu.systemTicks - m.systemTicks) * this.tickUs, wallMs, rssPeakKb: this.peakKb, cpuUsByName },
       generatorCpuUs: gen.user + gen.system,
+      generatorSystemCpuUs: gen.system,
     };
   }
 }

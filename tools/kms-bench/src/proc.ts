@@ -60,6 +60,8 @@ export function parseProcStatus(text: string): { readonly rssKb: number; readonl
 
 /** CPU ticks a process has used, its own threads and its reaped children included. */
 export const cpuTicksOf = (s: ProcStat): number => s.utime + s.stime + s.cutime + s.cstime;
+/** The kernel's part of {@link cpuTicksOf}: system time, reaped children included. */
+export const systemTicksOf = (s: ProcStat): number => s.stime + s.cstime;
 
 /**
  * The processes of `roots` and all their descendants, from a list of stat lines
@@ -152,6 +154,8 @@ export function clockTicksPerSecond(): number {
 /** A sample of a process tree: total CPU ticks and RSS, with the pids it covered. */
 export interface TreeSample {
   readonly ticks: number;
+  /** The part of `ticks` spent in the kernel (system time). */
+  readonly systemTicks: number;
   readonly rssKb: number;
   readonly pids: readonly number[];
   /** Ticks by process name (`node`, `postgres`), for telling the host's parts apart. */
@@ -172,13 +176,15 @@ export function rssOf(pids: readonly number[]): number {
 export function sampleTree(roots: readonly number[]): TreeSample {
   const tree = processTree(readAllProcStats(), roots);
   let ticks = 0;
+  let systemTicks = 0;
   let rssKb = 0;
   const ticksByName = new Map<string, number>();
   for (const s of tree) {
     ticks += cpuTicksOf(s);
+    systemTicks += systemTicksOf(s);
     ticksByName.set(s.comm, (ticksByName.get(s.comm) ?? 0) + cpuTicksOf(s));
     const status = readText(`/proc/${s.pid}/status`);
     rssKb += (status === undefined ? undefined : parseProcStatus(status))?.rssKb ?? 0;
   }
-  return { ticks, rssKb, pids: tree.map((s) => s.pid), ticksByName };
+  return { ticks, systemTicks, rssKb, pids: tree.map((s) => s.pid), ticksByName };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuTicksOf, parseProcStat, parseProcStatus, processTree, type ProcStat } from './proc.js';
+import { cpuTicksOf, parseProcStat, systemTicksOf, parseProcStatus, processTree, type ProcStat } from './proc.js';
 
 // A real line (node with a worker), comm holding a space and parentheses to test the parsing.
 const LINE =
@@ -24,6 +24,8 @@ describe('parseProcStat', () => {
 
   it('sums own, thread and reaped-children ticks', () => {
     expect(cpuTicksOf(parseProcStat(LINE)!)).toBe(1234 + 567 + 89 + 10);
+    // The kernel's part: system time, own and reaped children's.
+    expect(systemTicksOf(parseProcStat(LINE)!)).toBe(567 + 10);
   });
 
   it.each(['', 'garbage', '12 (x) S 1 2 3', 'x (node) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22'])('rejects %j', (text) => {

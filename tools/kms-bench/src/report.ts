@@ -71,6 +71,9 @@ export function formatReport(r: BenchReport): string {
       const parts = Object.entries(l.hostCpuUsByProcess).map(([name, us]) => `${name} ${fmt(us)}`);
       lines.push(`  c=${l.concurrency} host us/act by process: ${parts.join(', ')}`);
     }
+    if (l.hostKernelPercent !== undefined) {
+      lines.push(`  c=${l.concurrency} CPU in the kernel (system time): host ${fmt(l.hostKernelPercent, 0)} %, generator ${fmt(l.generatorKernelPercent, 0)} %`);
+    }
     for (const k of ERROR_KINDS) {
       const sample = l.errorSamples[k];
       if (sample !== undefined) lines.push(`  c=${l.concurrency} first ${k}: ${sample}`);
