@@ -50,12 +50,13 @@ export async function embeddedPglite(): Promise<TestBackend> {
 
 /**
  * PGlite in a temporary data directory reached in-process through
- * PgliteDialect, as the all-in-one does. Every `openDb()` is a kysely
- * instance on the same session; closing one does not close the database.
+ * PgliteDialect, on a worker thread as the all-in-one does. Every `openDb()`
+ * is a kysely instance on the same session; closing one does not close the
+ * database.
  */
 export async function embeddedPgliteDirect(): Promise<DbBackend> {
   const dir = await mkdtemp(join(tmpdir(), 'kmsgrid-pglite-'));
-  const embedded = await openEmbeddedDb<unknown>({ dataDir: dir });
+  const embedded = await openEmbeddedDb<unknown>({ dataDir: dir, thread: 'worker' });
   return {
     name: 'pglite-direct',
     openDb: <DB>() => ({ db: embedded.db as Kysely<DB>, close: async () => undefined }),
