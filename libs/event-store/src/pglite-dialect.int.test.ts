@@ -361,10 +361,16 @@ describe('startPgliteWorker', () => {
     expect(exits[0]).toBeInstanceOf(PgliteWorkerError);
   });
 
-  it('fails to start with the database’s error when the data directory cannot be used', async () => {
+  it('fails to start with an error naming the data directory and the file system’s error when the directory cannot be used', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'kmsgrid-pglite-worker-')), 'not-a-dir');
     await writeFile(file, 'x');
-    await expect(startPgliteWorker({ dataDir: file })).rejects.toThrow();
+    const err = await startPgliteWorker({ dataDir: file }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     await rm(dirname(file), { recursive: true, force: true });
+    expect(err).toBeInstanceOf(PgliteWorkerError);
+    // Emscripten's ErrnoError (no Error, no message) is described by its fields, not as "[object Object]".
+    expect((err as Error).message).toMatch(new RegExp(`^could not open the embedded database in ${file}: ErrnoError \\(errno \\d+\\)$`));
   });
 });

@@ -30,12 +30,21 @@ export type WorkerReply =
  * options PGlite attaches) stay behind.
  */
 export function serializeError(err: unknown): SerializedError {
-  if (!(err instanceof Error)) return { name: 'Error', message: String(err), stack: undefined, fields: {} };
+  if (typeof err !== 'object' || err === null) return { name: 'Error', message: String(err), stack: undefined, fields: {} };
   const fields: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(err)) {
-    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') fields[k] = v;
+    if (k !== 'name' && k !== 'message' && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) fields[k] = v;
   }
-  return { name: err.name, message: err.message, stack: err.stack, fields };
+  const { name, message, stack } = err as { name?: unknown; message?: unknown; stack?: unknown };
+  const named = typeof name === 'string' ? name : 'Error';
+  // PGlite's file system throws Emscripten's ErrnoError, which is no Error and has no message: name its fields.
+  const described = Object.entries(fields).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+  return {
+    name: named,
+    message: typeof message === 'string' ? message : described === '' ? named : `${named} (${described})`,
+    stack: typeof stack === 'string' ? stack : undefined,
+    fields,
+  };
 }
 
 /** The error again, on this side: an Error with the same name, message and fields, and the worker's stack. */

@@ -52,7 +52,10 @@ export async function startPgliteWorker(opts: PgliteWorkerOptions = {}): Promise
       if (!('ready' in m)) return;
       worker.off('message', onMessage);
       if (m.ready) resolve();
-      else reject(reviveError(m.error));
+      else {
+        const cause = reviveError(m.error);
+        reject(new PgliteWorkerError(`could not open the embedded database${opts.dataDir === undefined ? '' : ` in ${opts.dataDir}`}: ${cause.message}`, { cause }));
+      }
     };
     worker.on('message', onMessage);
     worker.once('exit', () => reject(stopped ?? new PgliteWorkerError('the PGlite worker thread exited while opening the database')));
