@@ -1,9 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely } from 'kysely';
 import { PgliteDialect } from './pglite-dialect.js';
-import { localSession, type PgliteSession } from './pglite-session.js';
+import { createPglite, localSession, type PgliteSession } from './pglite-session.js';
 import { startPgliteWorker } from './pglite-thread.js';
 
 /** An embedded Postgres reached in-process by kysely. */
@@ -43,7 +42,7 @@ export async function openEmbeddedDb<DB>(opts: EmbeddedDbOptions = {}): Promise<
   const session =
     opts.thread === 'worker'
       ? await startPgliteWorker({ ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }), ...(opts.onWorkerExit ? { onExit: opts.onWorkerExit } : {}) })
-      : localSession(await PGlite.create(opts.dataDir));
+      : localSession(await createPglite(opts.dataDir));
   const db = new Kysely<DB>({ dialect: new PgliteDialect({ session, closeOnDestroy: true }) });
   let closing: Promise<void> | undefined;
   // kysely skips the driver's destroy when no statement ever ran: close PGlite then ourselves.
@@ -92,7 +91,7 @@ export type EmbeddedPostgresOptions = Readonly<{
  */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
-  const pglite = await PGlite.create(opts.dataDir);
+  const pglite = await createPglite(opts.dataDir);
   const host = opts.host ?? '127.0.0.1';
   const server = new PGLiteSocketServer({ db: pglite, host, port: opts.port ?? 0, maxConnections: opts.maxConnections ?? 4 });
   try {

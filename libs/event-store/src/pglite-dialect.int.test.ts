@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgliteDialect, PgliteDialectError, type PgliteDialectConfig } from './pglite-dialect.js';
+import { createPglite } from './pglite-session.js';
 import { startPgliteWorker, PgliteWorkerError } from './pglite-thread.js';
 import { PREPARED } from './postgres.js';
 
@@ -55,11 +56,11 @@ describe.each(WHERE)('PgliteDialect (kysely on %s)', (_where, open) => {
   });
 
   describe('values as the pg dialect gives them', () => {
-    it('parses results with pg’s parsers: int8/numeric as strings, timestamptz/date as Dates, jsonb parsed, bytea a Buffer', async () => {
+    it('parses results with pg’s parsers: int8/numeric as strings, timestamptz/date as Dates, jsonb parsed, bytea and bytea[]’s elements Buffers', async () => {
       const { rows } = await sql<Record<string, unknown>>`select
         9007199254740993::int8 as big, 42::int4 as i4, 7::int2 as i2, 1.5::float8 as f8, 12.50::numeric as num, true as b,
         '2026-01-02 03:04:05.678+00'::timestamptz as ts, '2026-01-02'::date as d, '{"a":[1,{"b":null}]}'::jsonb as j,
-        '\\x0102ff'::bytea as bytes, array[1, 2]::int8[] as bigs, array['x', 'y'] as texts, null::text as nothing,
+        '\\x0102ff'::bytea as bytes, array['\\x01'::bytea, null, '\\xff'::bytea] as byteas, array[1, 2]::int8[] as bigs, array['x', 'y'] as texts, null::text as nothing,
         '6f1c5c2e-3a7b-4c55-9d0e-6c8d5e1b2a3f'::uuid as u`.execute(db);
       const r = rows[0]!;
       expect(r).toMatchObject({ big: '9007199254740993', i4: 42, i2: 7, f8: 1.5, num: '12.50', b: true, j: { a: [1, { b: null }] }, bigs: ['1', '2'], texts: ['x', 'y'], nothing: null });
@@ -69,6 +70,9 @@ describe.each(WHERE)('PgliteDialect (kysely on %s)', (_where, open) => {
       expect(r['d']).toEqual(new Date(2026, 0, 2));
       expect(Buffer.isBuffer(r['bytes'])).toBe(true);
       expect([...(r['bytes'] as Buffer)]).toEqual([1, 2, 255]);
+      const byteas = r['byteas'] as (Buffer | null)[];
+      expect(byteas.map((b) => (b === null ? null : Buffer.isBuffer(b)))).toEqual([true, null, true]);
+      expect(byteas.map((b) => (b === null ? null : [...b]))).toEqual([[1], null, [255]]);
     });
 
     it('takes Dates, bigints, objects and arrays as parameters', async () => {
@@ -372,5 +376,20 @@ describe('startPgliteWorker', () => {
     expect(err).toBeInstanceOf(PgliteWorkerError);
     // Emscripten's ErrnoError (no Error, no message) is described by its fields, not as "[object Object]".
     expect((err as Error).message).toMatch(new RegExp(`^could not open the embedded database in ${file}: ErrnoError \\(errno \\d+\\)$`));
+  });
+});
+
+describe('createPglite (PGlite on this thread)', () => {
+  it('fails with an error naming the data directory and the file system’s error when the directory cannot be used', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'kmsgrid-pglite-main-')), 'not-a-dir');
+    await writeFile(file, 'x');
+    const err = await createPglite(file).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await rm(dirname(file), { recursive: true, force: true });
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(new RegExp(`^could not open the embedded database in ${file}: ErrnoError \\(errno \\d+\\)$`));
+    expect((err as Error).cause).toBeInstanceOf(Error);
   });
 });

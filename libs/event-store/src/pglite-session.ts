@@ -1,5 +1,6 @@
-import { parse as pgliteParse, protocol, type PGlite, type Results } from '@electric-sql/pglite';
+import { PGlite, parse as pgliteParse, protocol, type Results } from '@electric-sql/pglite';
 import pg from 'pg';
+import { asError, openFailureMessage } from './pglite-thread-protocol.js';
 
 /**
  * What {@link PgliteDialect} needs of the one PGlite session: the PGlite
@@ -23,6 +24,20 @@ export interface PgliteSession {
   prepared(text: string, params: readonly unknown[], syncFs: boolean): Promise<Results>;
   /** Waits for the call in progress, then closes the database (flushes the data directory). */
   close(): Promise<void>;
+}
+
+/**
+ * `PGlite.create(dataDir)`, failing with an Error that names the data
+ * directory and what went wrong: PGlite's file system throws Emscripten's
+ * ErrnoError, which is no Error and has no message.
+ */
+export async function createPglite(dataDir?: string): Promise<PGlite> {
+  try {
+    return await PGlite.create(dataDir);
+  } catch (err) {
+    const cause = asError(err);
+    throw new Error(openFailureMessage(dataDir, cause), { cause });
+  }
 }
 
 /** The session of a PGlite instance of this thread; installs pg's result parsers on it when ready. */

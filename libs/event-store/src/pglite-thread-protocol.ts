@@ -49,8 +49,27 @@ export function serializeError(err: unknown): SerializedError {
 
 /** The error again, on this side: an Error with the same name, message and fields, and the worker's stack. */
 export function reviveError(e: SerializedError): Error {
+  const err = toPlainError(e);
+  if (e.stack !== undefined) err.stack = `${e.stack}\n    at <PGlite worker thread>`;
+  return err;
+}
+
+/** `err` if it is an Error, else an Error describing it as {@link serializeError} does (Emscripten's ErrnoError). */
+export function asError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  const e = serializeError(err);
+  const plain = toPlainError(e);
+  if (e.stack !== undefined) plain.stack = e.stack;
+  return plain;
+}
+
+/** What opening the database in `dataDir` failed with, for the one who asked to open it. */
+export function openFailureMessage(dataDir: string | undefined, cause: Error): string {
+  return `could not open the embedded database${dataDir === undefined ? '' : ` in ${dataDir}`}: ${cause.message}`;
+}
+
+function toPlainError(e: SerializedError): Error {
   const err = Object.assign(new Error(e.message), e.fields);
   Object.defineProperty(err, 'name', { value: e.name, configurable: true, writable: true });
-  if (e.stack !== undefined) err.stack = `${e.stack}\n    at <PGlite worker thread>`;
   return err;
 }

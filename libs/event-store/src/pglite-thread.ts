@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { PgliteSession } from './pglite-session.js';
-import { reviveError, type WorkerCall, type WorkerCallBody, type WorkerData, type WorkerReply } from './pglite-thread-protocol.js';
+import { openFailureMessage, reviveError, type WorkerCall, type WorkerCallBody, type WorkerData, type WorkerReply } from './pglite-thread-protocol.js';
 
 /** Options of {@link startPgliteWorker}. */
 export type PgliteWorkerOptions = Readonly<{
@@ -54,7 +54,7 @@ export async function startPgliteWorker(opts: PgliteWorkerOptions = {}): Promise
       if (m.ready) resolve();
       else {
         const cause = reviveError(m.error);
-        reject(new PgliteWorkerError(`could not open the embedded database${opts.dataDir === undefined ? '' : ` in ${opts.dataDir}`}: ${cause.message}`, { cause }));
+        reject(new PgliteWorkerError(openFailureMessage(opts.dataDir, cause), { cause }));
       }
     };
     worker.on('message', onMessage);
@@ -128,14 +128,17 @@ function workerEntry(): [URL | string, { eval?: boolean }] {
   return [script, { eval: true }];
 }
 
-/** pg's parsers give bytea as a Buffer; structured clone makes it a Uint8Array. */
+/** pg's parsers give bytea (and bytea[]'s elements) as Buffers; structured clone makes them Uint8Arrays. */
 function withBuffers(r: Results): Results {
   for (const row of r.rows as Record<string, unknown>[]) {
     if (typeof row !== 'object' || row === null) continue;
-    for (const k in row) {
-      const v = row[k];
-      if (v instanceof Uint8Array && !Buffer.isBuffer(v)) row[k] = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-    }
+    for (const k in row) row[k] = asBuffer(row[k]);
   }
   return r;
+}
+
+function asBuffer(v: unknown): unknown {
+  if (v instanceof Uint8Array) return Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  if (Array.isArray(v)) for (let i = 0; i < v.length; i++) v[i] = asBuffer(v[i]);
+  return v;
 }
