@@ -1,6 +1,5 @@
 import { Empty, headers as natsHeaders, type JetStreamClient, type JetStreamPublishOptions, type NatsConnection, type Payload, type PubAck } from 'nats';
 import { TransportError } from './errors.js';
-import { mapError } from './nats-util.js';
 import { ReplyInbox } from './reply-inbox.js';
 import type { ReceivedReply } from './transport.js';
 
@@ -39,21 +38,12 @@ export function createJetStreamPublisher(nc: NatsConnection, options: { inboxPre
   return {
     publish(subject: string, payload?: Payload, opts?: Partial<JetStreamPublishOptions>): Promise<PubAck> {
       if (opts?.expect !== undefined) return Promise.reject(new TransportError('createJetStreamPublisher does not support expect; use nc.jetstream()'));
-      const timeoutMs = opts?.timeout ?? DEFAULT_TIMEOUT_MS;
-      let opened: ReturnType<ReplyInbox['open']>;
-      try {
-        opened = replies.open(subject, timeoutMs);
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
-      try {
-        const headers = opts?.headers ?? (opts?.msgID === undefined ? undefined : natsHeaders());
+      const headers = opts?.headers ?? (opts?.msgID === undefined ? undefined : natsHeaders());
+      const send = (replyTo: string): void => {
         if (opts?.msgID !== undefined) headers!.set('Nats-Msg-Id', opts.msgID);
-        nc.publish(subject, payload ?? Empty, { reply: opened.replyTo, ...(headers && { headers }) });
-      } catch (err) {
-        opened.pending.fail(mapError(err, subject, `publish ${subject}`, timeoutMs));
-      }
-      return opened.reply.then((reply) => pubAck(subject, reply));
+        nc.publish(subject, payload ?? Empty, { reply: replyTo, ...(headers && { headers }) });
+      };
+      return replies.send(subject, opts?.timeout ?? DEFAULT_TIMEOUT_MS, `publish ${subject}`, send).then((reply) => pubAck(subject, reply));
     },
   };
 }

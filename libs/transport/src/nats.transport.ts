@@ -115,23 +115,14 @@ class NatsTransport implements Transport {
 
   /** Request/reply over the shared {@link ReplyInbox}, the send deferred to the {@link Outbox}. */
   private send(subject: string, data: Uint8Array, headers: MessageHeaders, timeoutMs: number): Promise<ReceivedReply> {
-    let opened: ReturnType<ReplyInbox['open']>;
-    try {
-      opened = this.replies.open(subject, timeoutMs);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
-    const { pending, replyTo, reply } = opened;
     const natsHeaders = toNats(headers);
-    this.outbox.push(() => {
-      if (pending.settled) return;
-      try {
-        this.nc.publish(subject, data, { reply: replyTo, headers: natsHeaders });
-      } catch (err) {
-        pending.fail(mapError(err, subject, `request ${subject}`, timeoutMs));
-      }
-    });
-    return reply;
+    return this.replies.send(
+      subject,
+      timeoutMs,
+      `request ${subject}`,
+      (replyTo) => this.nc.publish(subject, data, { reply: replyTo, headers: natsHeaders }),
+      (send) => this.outbox.push(send),
+    );
   }
 
   serve(subject: string, options: { queue: string }, handler: RequestHandler): Subscription {

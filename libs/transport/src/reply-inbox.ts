@@ -36,7 +36,7 @@ export class ReplyInbox {
    * send it with as `reply`. The promise settles once: by the reply, a no
    * responders status, the timeout or {@link failAll}.
    */
-  open(subject: string, timeoutMs: number): { pending: PendingRequest; replyTo: string; reply: Promise<ReceivedReply> } {
+  private open(subject: string, timeoutMs: number): { pending: PendingRequest; replyTo: string; reply: Promise<ReceivedReply> } {
     const prefix = this.subscribe();
     let pending!: PendingRequest;
     const reply = new Promise<ReceivedReply>((resolve, reject) => {
@@ -46,6 +46,33 @@ export class ReplyInbox {
     this.waiting.set(pending.token, pending);
     this.deadlines.add(pending);
     return { pending, replyTo: prefix + pending.token, reply };
+  }
+
+  /**
+   * Sends a request and waits for its reply: opens the wait, then calls
+   * `publish` with the reply subject, at once or when `defer` runs it
+   * (skipped if the wait has settled by then). A `publish` that throws
+   * fails the wait with the mapped error (`what`: the operation it names).
+   */
+  send(subject: string, timeoutMs: number, what: string, publish: (replyTo: string) => void, defer?: (send: () => void) => void): Promise<ReceivedReply> {
+    let opened: ReturnType<ReplyInbox['open']>;
+    try {
+      opened = this.open(subject, timeoutMs);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    const { pending, replyTo, reply } = opened;
+    const send = (): void => {
+      if (pending.settled) return;
+      try {
+        publish(replyTo);
+      } catch (err) {
+        pending.fail(mapError(err, subject, what, timeoutMs));
+      }
+    };
+    if (defer === undefined) send();
+    else defer(send);
+    return reply;
   }
 
   /** Unsubscribes (a connection we do not own); a later request subscribes anew. */
