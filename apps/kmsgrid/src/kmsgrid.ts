@@ -11,6 +11,7 @@ import {
   ensureEventsStream,
   migrateToLatest,
   openEmbeddedDb,
+  type EmbeddedDbOptions,
   outboxRelayMetrics,
   type OutboxRelay,
   type OutboxRelayOptions,
@@ -28,9 +29,12 @@ import { readConfig, type KmsgridConfig } from './config.js';
 export interface KmsgridOverrides {
   /** Ledger clock (tests of the 30-day window). */
   readonly clock?: () => Date;
+  /** Time between probes of the embedded database (default 5000 ms; tests of a lost database). */
+  readonly storageProbeIntervalMs?: number;
   readonly tracer?: Tracer;
   /**
-   * Called when the embedded database's thread stops on its own (a crash):
+   * Called when the embedded database is lost for good (its thread stopped
+   * on its own, or it fails every statement; see openEmbeddedDb's `onLost`):
    * nothing can be recorded any more. Default: exit with status 1, so the
    * supervisor starts kmsgrid again (no answer is given without its record).
    */
@@ -82,10 +86,10 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
     const onStorageLost =
       overrides.onStorageLost ??
       ((err: Error) => {
-        log.error('the embedded Postgres thread stopped; exiting', { error: err });
+        log.error('the embedded Postgres is lost; exiting so that a restart opens it again', { error: err });
         process.exit(1);
       });
-    const { db, close: closeDb, embedded } = await openStorage(config, log, onStorageLost);
+    const { db, close: closeDb, embedded } = await openStorage(config, log, { onLost: onStorageLost, ...(overrides.storageProbeIntervalMs === undefined ? {} : { probeIntervalMs: overrides.storageProbeIntervalMs }) });
     stops.push(closeDb);
     await migrateToLatest(db, { schema: config.schema });
     const store = createEventStore(db, { schema: config.schema });
@@ -195,7 +199,7 @@ const EMBEDDED_BATCH_DELAY_MS = 2;
  * The database of the all-in-one: a pg Pool on DATABASE_URL, else embedded
  * PGlite in `<dataDir>/pg` reached directly by kysely (no socket, no pool).
  */
-async function openStorage(config: KmsgridConfig, log: Logger, onStorageLost: (err: Error) => void): Promise<{ db: AnyDb; close: () => Promise<void>; embedded: boolean }> {
+async function openStorage(config: KmsgridConfig, log: Logger, watch: Pick<EmbeddedDbOptions, 'onLost' | 'probeIntervalMs'>): Promise<{ db: AnyDb; close: () => Promise<void>; embedded: boolean }> {
   if (config.databaseUrl !== undefined) {
     const pg = createPostgresDb({ connectionString: config.databaseUrl, max: 10, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
     return { db: pg.db, close: pg.close, embedded: false };
@@ -203,7 +207,7 @@ async function openStorage(config: KmsgridConfig, log: Logger, onStorageLost: (e
   const dataDir = join(config.dataDir, 'pg');
   // On a worker thread: PGlite runs each statement synchronously on the thread that calls it,
   // which on the main thread would stop every KMS socket for each commit and admin query.
-  const { db, close } = await openEmbeddedDb({ dataDir, thread: 'worker', onWorkerExit: onStorageLost });
+  const { db, close } = await openEmbeddedDb({ dataDir, thread: 'worker', ...watch });
   log.info('embedded Postgres (PGlite) up', { dataDir, thread: 'worker' });
   return { db, close, embedded: true };
 }

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { Kysely } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { PgliteDialect } from './pglite-dialect.js';
 import { createPglite, localSession, type PgliteSession } from './pglite-session.js';
 import { startPgliteWorker } from './pglite-thread.js';
@@ -24,9 +24,29 @@ export type EmbeddedDbOptions = Readonly<{
    * thread). Default `'main'`.
    */
   thread?: 'main' | 'worker';
-  /** With `thread: 'worker'`: called if the worker thread stops without being closed. */
-  onWorkerExit?: (err: Error) => void;
+  /**
+   * Called once if the database is lost for good while open: the worker
+   * thread stopped without being closed (a crash), or two probes in a row
+   * (`select 1`, see `probeIntervalMs`) failed. Only a new process recovers
+   * then: an error inside PGlite's own machinery (a checkpoint that cannot
+   * write pg_control, say) can leave its one session answering every later
+   * statement with an error ("cannot drop active portal"). Without it,
+   * nothing is probed.
+   */
+  onLost?: (err: Error) => void;
+  /** With `onLost`: time between probes while they succeed (default 5000 ms); a failed one is repeated after 1 s. */
+  probeIntervalMs?: number;
 }>;
+
+/** The embedded database was lost for good (see EmbeddedDbOptions.onLost). */
+export class EmbeddedDbLostError extends Error {
+  override readonly name = 'EmbeddedDbLostError';
+}
+
+const DEFAULT_PROBE_INTERVAL_MS = 5000;
+const RETRY_PROBE_MS = 1000;
+/** Probes failing in a row that make the database lost (a failed probe is tried once more first). */
+const FAILED_PROBES = 2;
 
 /**
  * Opens PGlite (Postgres compiled to WASM) and a kysely instance that runs
@@ -39,18 +59,67 @@ export type EmbeddedDbOptions = Readonly<{
  */
 export async function openEmbeddedDb<DB>(opts: EmbeddedDbOptions = {}): Promise<EmbeddedDb<DB>> {
   if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
+  let lost: ((err: Error) => void) | undefined;
   const session =
     opts.thread === 'worker'
-      ? await startPgliteWorker({ ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }), ...(opts.onWorkerExit ? { onExit: opts.onWorkerExit } : {}) })
+      ? await startPgliteWorker({ ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }), onExit: (err) => lost?.(err) })
       : localSession(await createPglite(opts.dataDir));
   const db = new Kysely<DB>({ dialect: new PgliteDialect({ session, closeOnDestroy: true }) });
+  const onLost = opts.onLost;
+  const probe = onLost === undefined ? undefined : probeDb(db, opts.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, (err) => lost?.(err));
+  if (onLost !== undefined) {
+    lost = (err) => {
+      lost = undefined;
+      probe?.stop();
+      onLost(err);
+    };
+  }
   let closing: Promise<void> | undefined;
   // kysely skips the driver's destroy when no statement ever ran: close PGlite then ourselves.
   const close = async (): Promise<void> => {
+    lost = undefined;
+    probe?.stop();
     await db.destroy();
     if (!session.closed) await session.close();
   };
   return { db, session, close: () => (closing ??= close()) };
+}
+
+/**
+ * Runs `select 1` through `db` (so it takes its turn on the session) every
+ * `intervalMs`, again after 1 s when it failed; calls `onFailed` when
+ * {@link FAILED_PROBES} failed in a row. A slow probe (behind a long
+ * transaction) is no failure: only errors count.
+ */
+function probeDb<DB>(db: Kysely<DB>, intervalMs: number, onFailed: (err: Error) => void): { stop(): void } {
+  let stopped = false;
+  let failures = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const next = (ms: number): void => {
+    if (!stopped) timer = setTimeout(run, ms).unref();
+  };
+  const run = async (): Promise<void> => {
+    try {
+      await sql`select 1`.execute(db);
+      failures = 0;
+    } catch (err) {
+      if (stopped) return;
+      if (++failures >= FAILED_PROBES) {
+        stopped = true;
+        const cause = err instanceof Error ? err : new Error(String(err));
+        onFailed(new EmbeddedDbLostError(`the embedded database failed ${failures} probes in a row (select 1): ${cause.message}`, { cause }));
+        return;
+      }
+    }
+    next(failures > 0 ? RETRY_PROBE_MS : intervalMs);
+  };
+  next(intervalMs);
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /** A running embedded Postgres. */

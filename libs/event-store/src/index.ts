@@ -27,7 +27,7 @@ export { createProjection, rebuildProjection, runProjection } from './projection
 export type { ProjectionDefinition, ProjectionRunner } from './projection.js';
 export { backoffDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
-export { openEmbeddedDb, startEmbeddedPostgres } from './embedded-postgres.js';
+export { EmbeddedDbLostError, openEmbeddedDb, startEmbeddedPostgres } from './embedded-postgres.js';
 export type { EmbeddedDb, EmbeddedDbOptions, EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
 export { PgliteDialect, PgliteDialectError } from './pglite-dialect.js';
 export type { PgliteDialectConfig } from './pglite-dialect.js';
