@@ -1,9 +1,8 @@
-import { sql } from 'kysely';
-import { createEventStore, createPostgresDb, migrateToLatest } from '@kmsgrid/event-store';
+import { openServiceStore } from '@kmsgrid/event-store';
 import { startPolicyRuntime } from '@kmsgrid/policy-service';
 import { runService, startHealthServer } from '@kmsgrid/service-runtime';
 import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
-import { connectNats, createNatsTransport } from '@kmsgrid/transport';
+import { connectNats, createNatsTransport, natsReadiness } from '@kmsgrid/transport';
 import { readConfig } from './config.js';
 
 await runService({
@@ -11,9 +10,7 @@ await runService({
   async start(log) {
     const config = readConfig(process.env);
     const telemetry = startTelemetry({ serviceName: 'activation-policy' });
-    const { db, close: closeDb } = createPostgresDb({ connectionString: config.databaseUrl, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
-    await migrateToLatest(db, { schema: config.schema });
-    const store = createEventStore(db, { schema: config.schema });
+    const { store, readiness: postgres, close: closeDb } = await openServiceStore({ connectionString: config.databaseUrl, schema: config.schema, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
     const nc = await connectNats(config.natsUrl, `activation-policy ${config.instanceId}`);
     const transport = createNatsTransport(nc);
     const policy = await startPolicyRuntime({
@@ -27,10 +24,7 @@ await runService({
     const health = await startHealthServer({
       listen: config.httpListen,
       log,
-      readiness: [
-        { name: 'nats', check: async () => { await nc.flush(); } },
-        { name: 'postgres', check: async () => { await sql`select 1`.execute(db); } },
-      ],
+      readiness: [natsReadiness(nc), postgres],
     });
     return {
       async stop() {

@@ -2,7 +2,7 @@ import { formatHostPort } from '@kmsgrid/config';
 import { buildApp } from '@kmsgrid/admin-api';
 import { runService } from '@kmsgrid/service-runtime';
 import { startTelemetry } from '@kmsgrid/telemetry';
-import { connectNats, createNatsTransport } from '@kmsgrid/transport';
+import { connectNats, createNatsTransport, natsReadiness } from '@kmsgrid/transport';
 import { readConfig } from './config.js';
 import { splitAdminDeps } from './deps.js';
 
@@ -13,7 +13,7 @@ await runService({
     const telemetry = startTelemetry({ serviceName: 'admin-api' });
     const nc = await connectNats(config.natsUrl, 'admin-api');
     const transport = createNatsTransport(nc);
-    const app = buildApp(splitAdminDeps(config, { transport, readiness: [{ name: 'nats', check: async () => { await nc.flush(); } }], log }));
+    const app = buildApp(splitAdminDeps(config, { transport, readiness: [natsReadiness(nc)], log }));
     await app.listen({ host: config.httpListen.host, port: config.httpListen.port });
     log.info('admin API up', { address: formatHostPort(config.httpListen), dnsSection: config.dns });
     return {

@@ -1,9 +1,8 @@
-import { sql } from 'kysely';
-import { createEventStore, createOutboxRelay, createPostgresDb, ensureEventsStream, migrateToLatest, outboxRelayMetrics } from '@kmsgrid/event-store';
+import { createOutboxRelay, ensureEventsStream, openServiceStore, outboxRelayMetrics } from '@kmsgrid/event-store';
 import { createLedgerService, serveLedger } from '@kmsgrid/ledger-service';
 import { runService, startHealthServer } from '@kmsgrid/service-runtime';
 import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
-import { connectNats, createJetStreamPublisher, createNatsTransport } from '@kmsgrid/transport';
+import { connectNats, createJetStreamPublisher, createNatsTransport, natsReadiness } from '@kmsgrid/transport';
 import { readConfig } from './config.js';
 
 await runService({
@@ -11,9 +10,7 @@ await runService({
   async start(log) {
     const config = readConfig(process.env);
     const telemetry = startTelemetry({ serviceName: 'cmid-ledger' });
-    const { db, close: closeDb } = createPostgresDb({ connectionString: config.databaseUrl, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
-    await migrateToLatest(db, { schema: config.schema });
-    const store = createEventStore(db, { schema: config.schema });
+    const { db, store, readiness: postgres, close: closeDb } = await openServiceStore({ connectionString: config.databaseUrl, schema: config.schema, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
     const nc = await connectNats(config.natsUrl, `cmid-ledger ${config.instanceId}`);
     const transport = createNatsTransport(nc);
 
@@ -30,10 +27,7 @@ await runService({
     const health = await startHealthServer({
       listen: config.httpListen,
       log,
-      readiness: [
-        { name: 'nats', check: async () => { await nc.flush(); } },
-        { name: 'postgres', check: async () => { await sql`select 1`.execute(db); } },
-      ],
+      readiness: [natsReadiness(nc), postgres],
       metrics: () =>
         [
           '# HELP kmsgrid_ledger_leader 1 when this replica is the ledger writer.',

@@ -1,9 +1,8 @@
-import { sql } from 'kysely';
 import { dnsRegistrarMetrics, startDnsRegistrar } from '@kmsgrid/dns-registrar';
-import { createEventStore, createPostgresDb, migrateToLatest } from '@kmsgrid/event-store';
+import { openServiceStore } from '@kmsgrid/event-store';
 import { runService, startHealthServer } from '@kmsgrid/service-runtime';
 import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
-import { connectNats, createNatsTransport } from '@kmsgrid/transport';
+import { connectNats, createNatsTransport, natsReadiness } from '@kmsgrid/transport';
 import { readConfig } from './config.js';
 import { serveDnsStatus } from './status-query.js';
 
@@ -19,9 +18,7 @@ await runService({
       process.exit(0);
     }
     const telemetry = startTelemetry({ serviceName: 'dns-registrar' });
-    const { db, close: closeDb } = createPostgresDb({ connectionString: config.databaseUrl, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
-    await migrateToLatest(db, { schema: config.schema });
-    const store = createEventStore(db, { schema: config.schema });
+    const { store, readiness: postgres, close: closeDb } = await openServiceStore({ connectionString: config.databaseUrl, schema: config.schema, onIdleError: (e) => log.warn('postgres idle error', { error: e }) });
     // Connected before publishing starts, so a NATS failure at start exits with nothing to withdraw.
     const nc = config.natsUrl === undefined ? undefined : await connectNats(config.natsUrl, 'dns-registrar');
     const registrar = startDnsRegistrar({ config: config.dns, store, logger: log, tracer: getTracer('dns-registrar') });
@@ -31,10 +28,7 @@ await runService({
     const health = await startHealthServer({
       listen: config.httpListen,
       log,
-      readiness: [
-        { name: 'postgres', check: async () => { await sql`select 1`.execute(db); } },
-        ...(nc ? [{ name: 'nats', check: async () => { await nc.flush(); } }] : []),
-      ],
+      readiness: [postgres, ...(nc ? [natsReadiness(nc)] : [])],
       metrics: () => dnsRegistrarMetrics(registrar.status()),
     });
     return {

@@ -2,7 +2,7 @@ import { ACTIVATION_RPCS } from '@kmsgrid/contracts';
 import { createIngressServer } from '@kmsgrid/ingress-server';
 import { runService, startHealthServer } from '@kmsgrid/service-runtime';
 import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
-import { connectNats, createNatsTransport, createRpcClient } from '@kmsgrid/transport';
+import { connectNats, createNatsTransport, createRpcClient, natsReadiness } from '@kmsgrid/transport';
 import { ingressMetrics } from './metrics.js';
 import { readConfig } from './config.js';
 
@@ -25,7 +25,7 @@ await runService({
     const health = await startHealthServer({
       listen: config.httpListen,
       log,
-      readiness: [{ name: 'nats', check: async () => { if (nc.isClosed()) throw new Error('closed'); await nc.flush(); } }],
+      readiness: [natsReadiness(nc)],
       metrics: () => ingressMetrics(server.stats()),
     });
     return {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { type NatsConnection, type PubAck } from 'nats';
 import { context, type Tracer } from '@opentelemetry/api';
 import { ConfigError, type Env, type ListenAddress, type Logger } from '@kmsgrid/config';
@@ -13,6 +13,7 @@ import {
   openEmbeddedDb,
   type EmbeddedDbOptions,
   outboxRelayMetrics,
+  postgresReadiness,
   type OutboxRelay,
   type OutboxRelayOptions,
 } from '@kmsgrid/event-store';
@@ -258,7 +259,7 @@ function inProcessPublisher(transport: Transport): JetStreamPublisher {
 /** Readiness of the all-in-one: Postgres answers and the ledger writes. */
 export function readinessChecks(k: Pick<Kmsgrid, 'db' | 'ledger'>): { name: string; check(): Promise<void> }[] {
   return [
-    { name: 'postgres', check: async () => void (await sql`select 1`.execute(k.db)) },
+    postgresReadiness(k.db),
     {
       name: 'ledger',
       check: async () => {

@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventStore } from './event-store.js';
+import { randomBytes } from 'node:crypto';
 import { createPostgresDb, PREPARED } from './postgres.js';
+import { openServiceStore } from './service-store.js';
 import { throwawaySchema } from './testing/backends.js';
 
 const connectionString = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -34,5 +36,26 @@ describe('createPostgresDb (real Postgres)', () => {
     const statements = (await prepared()).map((p) => p.statement);
     expect(statements.filter((t) => t.includes('::int as n'))).toHaveLength(1);
     expect(statements.some((t) => t.includes('unmarked'))).toBe(false);
+  });
+});
+
+describe('openServiceStore (real Postgres)', () => {
+  it('migrates the schema, gives a working store and a readiness check, and closes', async () => {
+    const schema = `es_test_${randomBytes(6).toString('hex')}`;
+    const opened = await openServiceStore({ connectionString, schema });
+    try {
+      await opened.store.append('svc:1', 'no_stream', [{ type: 'Happened', data: { n: 1 } }]);
+      expect((await opened.store.readStream('svc:1')).events.map((e) => e.data)).toEqual([{ n: 1 }]);
+      expect(opened.readiness.name).toBe('postgres');
+      await expect(opened.readiness.check()).resolves.toBeUndefined();
+    } finally {
+      await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(opened.db);
+      await opened.close();
+    }
+    await expect(opened.readiness.check()).rejects.toThrow();
+  });
+
+  it('fails with the migration’s error for a schema name it refuses', async () => {
+    await expect(openServiceStore({ connectionString, schema: 'Not-A-Schema' })).rejects.toThrow(/schema/i);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { AnyKysely } from './any-db.js';
 
 /**
  * Put at the start of a statement's text to run it as a named prepared
@@ -66,4 +67,14 @@ export function createPostgresDb<DB>(opts: PostgresDbOptions): { db: Kysely<DB>;
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, pool, close: () => db.destroy() };
+}
+
+/** A service's readiness check of its database: it answers `select 1`. */
+export function postgresReadiness(db: AnyKysely): { name: 'postgres'; check(): Promise<void> } {
+  return {
+    name: 'postgres',
+    async check() {
+      await sql`select 1`.execute(db);
+    },
+  };
 }

@@ -27,7 +27,7 @@ export { SERVICE_ERROR_HEADERS } from './instrument.js';
 export type { TransportOptions } from './instrument.js';
 export { createInProcessTransport, createInProcessBus, InProcessBus } from './in-process.transport.js';
 export type { InProcessTransport, InProcessTransportOptions } from './in-process.transport.js';
-export { connectNats, createNatsTransport } from './nats.transport.js';
+export { connectNats, createNatsTransport, natsReadiness } from './nats.transport.js';
 export { createJetStreamPublisher, JetStreamPublishError } from './jetstream-publisher.js';
 export type { JetStreamPublisher } from './jetstream-publisher.js';
 export type { NatsTransportOptions } from './nats.transport.js';

@@ -247,3 +247,14 @@ export function createNatsTransport(nc: NatsConnection, options: NatsTransportOp
 export function connectNats(servers: string, name: string): Promise<NatsConnection> {
   return connect({ servers, name, maxReconnectAttempts: -1, noAsyncTraces: true });
 }
+
+/** A service's readiness check of its NATS connection: open, and the server answers a PING. */
+export function natsReadiness(nc: NatsConnection): { name: 'nats'; check(): Promise<void> } {
+  return {
+    name: 'nats',
+    async check() {
+      if (nc.isClosed()) throw new TransportClosedError('NATS readiness');
+      await nc.flush();
+    },
+  };
+}
