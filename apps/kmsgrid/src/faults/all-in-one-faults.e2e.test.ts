@@ -1,15 +1,19 @@
 // Faults under load in the default mode (`npm start`): the bundled all-in-one on
-// embedded PGlite (on its worker thread), in-process transport. It is killed
-// with SIGKILL in the middle of a load of 8 concurrent clients and started
-// again on the same data directory and port, as a supervisor would. Then, as
-// for the split services (split-faults.e2e.test.ts):
+// embedded PGlite (on its worker thread), in-process transport, its data
+// directory on a tmpfs of its own (mounted here; the test runs as root). It is
+// killed with SIGKILL in the middle of a load of 8 concurrent clients and
+// started again on the same data directory and port, as a supervisor would; and
+// its volume fills up under the load, then space is freed. After each, as for
+// the split services (split-faults.e2e.test.ts):
 // (a) every answered request is in the event store exactly once, with the
 //     count the client got; no request twice;
 // (b) replaying the events reproduces every count, and the count_groups
 //     projection holds the replayed counts;
-// (c) the host serves again within 10 s of the kill;
+// (c) the host serves again within 10 s of the kill (of the space being freed);
 // (d) the load saw answers, refused/closed connections and timeouts only.
 // The store is read after a clean stop, through pglite-socket on the data directory.
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +25,10 @@ import { freePort } from './testing/private-servers.js';
 import { answeredExactlyOnce, readEvents, replayCounts, withClient } from './testing/store-checks.js';
 
 const RECOVERY_LIMIT_MS = 10_000;
+/** The data volume: room for PGlite's initial files (~40 MB) and both loads. */
+const VOLUME_SIZE = '256m';
+/** How long the volume stays full under the load. */
+const FULL_FOR_MS = 3000;
 const WORKERS = 8;
 const SCHEMA = 'kmsgrid';
 
@@ -29,6 +37,7 @@ const pool: LoadMachine[] = loadMachines(
   'aio-faults',
 );
 
+let mountPoint: string;
 let dataDir: string;
 let port: number;
 let host: ServiceProcess;
@@ -48,16 +57,84 @@ async function startHost(): Promise<ServiceProcess> {
 }
 
 beforeAll(async () => {
+  if (process.getuid?.() !== 0) throw new Error('the all-in-one fault tests mount a tmpfs for the data directory: run them as root');
   buildBundles('kmsgrid');
-  dataDir = await mkdtemp(join(tmpdir(), 'kmsgrid-aio-faults-'));
+  mountPoint = await mkdtemp(join(tmpdir(), 'kmsgrid-aio-faults-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${VOLUME_SIZE}`, 'tmpfs', mountPoint]);
+  dataDir = join(mountPoint, 'data');
   port = await freePort();
   host = await startHost();
 }, 150_000);
 
 afterAll(async () => {
   await killAllSpawned();
-  if (dataDir !== undefined) await rm(dataDir, { recursive: true, force: true });
+  if (mountPoint !== undefined) {
+    execFileSync('umount', ['-l', mountPoint]);
+    await rm(mountPoint, { recursive: true, force: true });
+  }
 });
+
+/** Fills the volume of `dir` with one file until the file system refuses (ENOSPC); returns its path. */
+function fillVolume(dir: string): string {
+  const path = join(dir, 'filler');
+  const fd = openSync(path, 'w');
+  try {
+    for (const size of [1 << 20, 1 << 12, 1 << 9]) {
+      const chunk = Buffer.alloc(size, 0x5a);
+      for (;;) {
+        try {
+          writeSync(fd, chunk);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+          break;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return path;
+}
+
+/**
+ * Stops the host cleanly (PGlite flushes), then checks (a) and (b) on the store
+ * read through a socket onto the same directory; returns the events stored.
+ */
+async function checkStore(shots: readonly Shot[]): Promise<number> {
+  host.signal('SIGTERM');
+  expect(await host.exited).toEqual({ code: 0, signal: null });
+  const pgl = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg') });
+  try {
+    const events = await readEvents(pgl.connectionString, SCHEMA);
+    // (a)
+    expect(answeredExactlyOnce(shots, events)).toEqual([]);
+    // (b)
+    const { problems, groups } = replayCounts(events);
+    expect(problems).toEqual([]);
+    const rows = await withClient(pgl.connectionString, async (c) => (await c.query<{ application_id: string; active_clients: number; reported_count: number }>(`select application_id, active_clients, reported_count from ${SCHEMA}.count_groups`)).rows);
+    expect(groups.size).toBeGreaterThan(0);
+    for (const g of groups.values()) {
+      expect(rows.find((r) => r.application_id.toLowerCase() === g.applicationId), g.applicationId).toMatchObject({ active_clients: g.distinctCmids, reported_count: g.reportedCount });
+    }
+    return events.length;
+  } finally {
+    await pgl.stop();
+  }
+}
+
+/**
+ * When the load first got an activation that it started after `at`; polls until
+ * `limitMs` past `at`, running `meanwhile` between polls.
+ */
+async function servedAfter(load: ReturnType<typeof startLoad>, at: number, limitMs: number, meanwhile?: () => Promise<void>): Promise<number | undefined> {
+  let servedAt: number | undefined;
+  while (servedAt === undefined && Date.now() < at + limitMs) {
+    await sleep(100);
+    servedAt = load.shots.find((s) => s.status === 'activated' && s.startedAt > at)?.endedAt;
+    if (servedAt === undefined) await meanwhile?.();
+  }
+  return servedAt;
+}
 
 describe('faults under load: the all-in-one on embedded PGlite', () => {
   it('kill -9 mid-load, restarted on the same data directory: nothing answered is lost or doubled, counts replay, serving again within 10 s', async () => {
@@ -67,11 +144,7 @@ describe('faults under load: the all-in-one on embedded PGlite', () => {
     const at = Date.now();
     expect((await host.kill()).signal).toBe('SIGKILL');
     host = await startHost();
-    let servedAt: number | undefined;
-    while (servedAt === undefined && Date.now() < at + RECOVERY_LIMIT_MS + 5000) {
-      await sleep(100);
-      servedAt = load.shots.find((s) => s.status === 'activated' && s.startedAt > at)?.endedAt;
-    }
+    const servedAt = await servedAfter(load, at, RECOVERY_LIMIT_MS + 5000);
     await sleep(1000);
     const shots: Shot[] = await load.stop();
     const answered = shots.filter((s) => s.status === 'activated');
@@ -81,27 +154,41 @@ describe('faults under load: the all-in-one on embedded PGlite', () => {
     // (c)
     expect(servedAt, `not serving again; ${summarize(shots)}`).toBeDefined();
     const recoveryMs = servedAt! - at;
+    const stored = await checkStore(shots);
+    console.info(`[faults] all-in-one kill -9: serving again after ${recoveryMs} ms; load: ${summarize(shots)}; ${stored} events stored`);
+    expect(recoveryMs).toBeLessThanOrEqual(RECOVERY_LIMIT_MS);
+  }, 240_000);
 
-    // A clean stop flushes PGlite; then read the store through a socket onto the same directory.
-    host.signal('SIGTERM');
-    expect(await host.exited).toEqual({ code: 0, signal: null });
-    const pgl = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg') });
-    try {
-      const events = await readEvents(pgl.connectionString, SCHEMA);
-      // (a)
-      expect(answeredExactlyOnce(shots, events)).toEqual([]);
-      // (b)
-      const { problems, groups } = replayCounts(events);
-      expect(problems).toEqual([]);
-      const rows = await withClient(pgl.connectionString, async (c) => (await c.query<{ application_id: string; active_clients: number; reported_count: number }>(`select application_id, active_clients, reported_count from ${SCHEMA}.count_groups`)).rows);
-      expect(groups.size).toBeGreaterThan(0);
-      for (const g of groups.values()) {
-        expect(rows.find((r) => r.application_id.toLowerCase() === g.applicationId), g.applicationId).toMatchObject({ active_clients: g.distinctCmids, reported_count: g.reportedCount });
-      }
-      console.info(`[faults] all-in-one kill -9: serving again after ${recoveryMs} ms; load: ${summarize(shots)}; ${events.length} events stored`);
-    } finally {
-      await pgl.stop();
-    }
+  it('the data volume fills up mid-load, then space is freed: errors only while full, nothing answered is lost or doubled, serving again within 10 s', async () => {
+    host = await startHost();
+    const target = `127.0.0.1:${port}`;
+    const load = startLoad({ targets: [target], pool, workers: WORKERS });
+    await sleep(2000);
+    const filler = fillVolume(mountPoint);
+    const fullAt = Date.now();
+    await sleep(FULL_FOR_MS);
+    const failedWhileFull = load.shots.filter((s) => s.startedAt > fullAt + 500 && s.status !== 'activated').length;
+    await rm(filler);
+    const freedAt = Date.now();
+    // A supervisor's part: should the host have exited (its embedded database lost), start it again.
+    let restarts = 0;
+    const servedAt = await servedAfter(load, freedAt, RECOVERY_LIMIT_MS + 5000, async () => {
+      if (host.child.exitCode === null && host.child.signalCode === null) return;
+      restarts++;
+      host = await startHost();
+    });
+    await sleep(1000);
+    const shots: Shot[] = await load.stop();
+    // (d)
+    expect(shots.filter((s) => s.status === 'wrong').map((s) => `${s.failureKind} ${s.detail}`)).toEqual([]);
+    expect(shots.filter((s) => s.status === 'activated' && s.startedAt < fullAt).length, summarize(shots)).toBeGreaterThan(5);
+    // The full volume was felt: the host did not answer activations it could not record.
+    expect(failedWhileFull, summarize(shots)).toBeGreaterThan(0);
+    // (c)
+    expect(servedAt, `not serving again; ${summarize(shots)}`).toBeDefined();
+    const recoveryMs = servedAt! - freedAt;
+    const stored = await checkStore(shots);
+    console.info(`[faults] all-in-one volume full for ${FULL_FOR_MS} ms: serving again ${recoveryMs} ms after space was freed (${restarts} restarts); load: ${summarize(shots)}; ${stored} events stored`);
     expect(recoveryMs).toBeLessThanOrEqual(RECOVERY_LIMIT_MS);
   }, 240_000);
 });
