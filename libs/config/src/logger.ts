@@ -1,3 +1,5 @@
+import { ConfigError, type Env } from './env.js';
+
 /** Structured JSON-lines logger (one object per line on stdout/stderr), enough for Kubernetes log collection. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type LogFields = Readonly<Record<string, unknown>>;
@@ -41,4 +43,66 @@ export const silentLogger: Logger = {
 
 function parseLevel(v: string | undefined): LogLevel {
   return v === 'debug' || v === 'warn' || v === 'error' ? v : 'info';
+}
+
+/**
+ * KMSGRID_LOG_LEVEL of a service (default `info`); a value that is no level
+ * is a ConfigError, as every other variable's (createLogger alone would
+ * quietly log at `info`).
+ */
+export function readLogLevel(env: Env): LogLevel {
+  const v = env['KMSGRID_LOG_LEVEL'];
+  if (v === undefined || v === '') return 'info';
+  if (Object.hasOwn(ORDER, v)) return v as LogLevel;
+  throw new ConfigError([`KMSGRID_LOG_LEVEL=${JSON.stringify(v)} is not a log level: use debug, info, warn or error`]);
+}
+
+/** Options of {@link throttleRepeats}. */
+export type ThrottleOptions = Readonly<{
+  /** At most one line per message and level in this time (default 10 s). */
+  windowMs?: number;
+  /** Clock (tests). */
+  now?: () => number;
+}>;
+
+/**
+ * A logger for messages that may repeat per request while something is down
+ * (a ledger that cannot commit, a policy that does not answer): the first
+ * line of each message (and level) is written, then at most one per
+ * `windowMs`; a written line carries `suppressed: N`, the lines of that
+ * message left out since the previous one. Use it for those call sites
+ * only: messages that differ by their fields alone (one per host key at
+ * start) would be thinned too.
+ *
+ * @example
+ * const repeats = throttleRepeats(log);
+ * repeats.warn('policy unavailable, closing connection', { remoteAddress, error });
+ */
+export function throttleRepeats(log: Logger, opts: ThrottleOptions = {}): Logger {
+  const windowMs = opts.windowMs ?? 10_000;
+  const now = opts.now ?? Date.now;
+  const seen = new Map<string, { nextAt: number; suppressed: number }>();
+  const wrap = (target: Logger): Logger => {
+    const write = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
+      const key = `${lvl} ${msg}`;
+      const t = now();
+      const entry = seen.get(key);
+      if (entry !== undefined && t < entry.nextAt) {
+        entry.suppressed++;
+        return;
+      }
+      const suppressed = entry?.suppressed ?? 0;
+      seen.set(key, { nextAt: t + windowMs, suppressed: 0 });
+      target[lvl](msg, suppressed > 0 ? { ...fields, suppressed } : fields);
+    };
+    return {
+      debug: (m, f) => write('debug', m, f),
+      info: (m, f) => write('info', m, f),
+      warn: (m, f) => write('warn', m, f),
+      error: (m, f) => write('error', m, f),
+      // A child shares the parent's windows: the message is the same whoever writes it.
+      child: (fields) => wrap(target.child(fields)),
+    };
+  };
+  return wrap(log);
 }

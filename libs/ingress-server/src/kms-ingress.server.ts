@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { SpanKind, SpanStatusCode, context, trace, type Span, type Tracer } from '@opentelemetry/api';
 import type { PolicyDecideReply, PolicyDecideRequest } from '@kmsgrid/contracts';
-import { formatHostPort, silentLogger, type ListenAddress, type Logger } from '@kmsgrid/config';
+import { formatHostPort, silentLogger, throttleRepeats, type ListenAddress, type Logger } from '@kmsgrid/config';
 import {
   KmsProtocolError,
   RpcServerConnection,
@@ -100,6 +100,8 @@ type Counters = { -readonly [K in keyof IngressStats]: IngressStats[K] };
  */
 export function createIngressServer(options: IngressOptions): IngressServer {
   const log = options.log ?? silentLogger;
+  /** Lines that would repeat per connection while the policy is down. */
+  const repeats = throttleRepeats(log);
   const tracer = options.tracer ?? trace.getTracer('kmsgrid.ingress');
   const idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
   const maxAgeMs = options.maxConnectionAgeMs ?? 120_000;
@@ -370,7 +372,7 @@ export function createIngressServer(options: IngressOptions): IngressServer {
       counters.unavailable++;
       span.recordException(err as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'policy unavailable' });
-      log.warn('policy unavailable, closing connection', { remoteAddress, error: err as Error });
+      repeats.warn('policy unavailable, closing connection', { remoteAddress, error: err as Error });
       return undefined;
     }
     if (reply.kind === 'refuse') {

@@ -1,6 +1,6 @@
 import { ROOT_CONTEXT, SpanKind, context, trace, type Context, type Link, type Span, type Tracer } from '@opentelemetry/api';
 import type { Kysely, Transaction } from 'kysely';
-import { silentLogger, type Logger } from '@kmsgrid/config';
+import { silentLogger, throttleRepeats, type Logger } from '@kmsgrid/config';
 import {
   ledgerRecordRequestCodec,
   type LedgerClientsReply,
@@ -178,6 +178,8 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
   const schema = store.schema;
   const clock = opts.clock ?? (() => new Date());
   const log = (opts.log ?? silentLogger).child({ component: 'cmid-ledger' });
+  /** Lines that would repeat per batch or per retry while Postgres is down or full. */
+  const repeats = throttleRepeats(log);
   const tracer = opts.tracer ?? getTracer('@kmsgrid/ledger-service');
   const maxSize = opts.batch?.maxSize ?? 500;
   const maxDelayMs = opts.batch?.maxDelayMs ?? 0;
@@ -241,7 +243,7 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
       try {
         acquired = await lock.tryAcquire();
       } catch (err) {
-        log.warn('writer lock attempt failed', { err });
+        repeats.warn('writer lock attempt failed', { err });
       }
       if (acquired) {
         try {
@@ -451,14 +453,14 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
       recordError(batchSpan, err);
       batchSpan.end();
       counters.failedBatches++;
-      log.error('batch commit failed; reloading the count window', { err, requests: decided.length });
+      repeats.error('batch commit failed; reloading the count window', { err, requests: decided.length });
       const e = new LedgerServiceError('KMSG_ERR_LEDGER_COMMIT_FAILED', `the batch of ${decided.length} requests was not recorded`, { cause: err });
       for (const d of decided) fail(d.item, e);
       try {
         await reload();
       } catch (reloadErr) {
         stale = true;
-        log.error('reloading the count window failed; retrying before the next batch', { err: reloadErr });
+        repeats.error('reloading the count window failed; retrying before the next batch', { err: reloadErr });
       }
       return;
     }

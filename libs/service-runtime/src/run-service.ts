@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, type Logger } from '@kmsgrid/config';
+import { ConfigError, createLogger, readLogLevel, type Logger } from '@kmsgrid/config';
 
 export interface RunningService {
   /** Drains: stop taking work, finish what is in flight, release resources. */
@@ -19,15 +19,22 @@ export interface RunServiceOptions {
  * failure exits 1. Used by every apps/X/src/main.ts.
  */
 export async function runService(options: RunServiceOptions): Promise<void> {
-  const log = createLogger({ service: options.name });
+  const configError = (err: ConfigError): never => {
+    for (const p of err.problems) process.stderr.write(`${options.name}: configuration error: ${p}\n`);
+    process.exit(2);
+  };
+  let log: Logger;
+  try {
+    log = createLogger({ service: options.name }, readLogLevel(process.env));
+  } catch (err) {
+    if (err instanceof ConfigError) configError(err);
+    throw err;
+  }
   let running: RunningService;
   try {
     running = await options.start(log);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      for (const p of err.problems) process.stderr.write(`${options.name}: configuration error: ${p}\n`);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) configError(err);
     process.stderr.write(`${options.name}: failed to start: ${(err as Error).message}\n`);
     log.error('start failed', { error: err as Error, stack: (err as Error).stack });
     process.exit(1);

@@ -58,4 +58,10 @@ describe('node dist/apps/kmsgrid/main.js (npm start)', () => {
     expect(lines[0]).toMatch(/^kmsgrid: configuration error: .*KMSGRID_ACTIVATION_INTERVAL/);
     expect(lines[0]).toMatch(/15/); // says what is valid
   }, 60_000);
+
+  it('a log level that is none stops start-up the same way', async () => {
+    const host = spawnBundle('apps/kmsgrid', { KMSGRID_LISTEN: '127.0.0.1:0', KMSGRID_HTTP_LISTEN: '127.0.0.1:0', KMSGRID_DATA_DIR: join(dataDir, 'never-used'), KMSGRID_LOG_LEVEL: 'warning' });
+    expect(await host.exited).toEqual({ code: 2, signal: null });
+    expect(host.output().trim().split('\n')).toEqual(['kmsgrid: configuration error: KMSGRID_LOG_LEVEL="warning" is not a log level: use debug, info, warn or error']);
+  }, 60_000);
 });
