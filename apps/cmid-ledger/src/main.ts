@@ -1,5 +1,5 @@
 import { createOutboxRelay, ensureEventsStream, openServiceStore, outboxRelayMetrics } from '@kmsgrid/event-store';
-import { createLedgerService, serveLedger } from '@kmsgrid/ledger-service';
+import { createLedgerService, ledgerMetrics, serveLedger } from '@kmsgrid/ledger-service';
 import { runService, startHealthServer } from '@kmsgrid/service-runtime';
 import { getTracer, startTelemetry } from '@kmsgrid/telemetry';
 import { connectNats, createJetStreamPublisher, createNatsTransport, natsReadiness } from '@kmsgrid/transport';
@@ -28,13 +28,7 @@ await runService({
       listen: config.httpListen,
       log,
       readiness: [natsReadiness(nc), postgres],
-      metrics: () =>
-        [
-          '# HELP kmsgrid_ledger_leader 1 when this replica is the ledger writer.',
-          '# TYPE kmsgrid_ledger_leader gauge',
-          `kmsgrid_ledger_leader ${ledger.isLeader() ? 1 : 0}`,
-          '',
-        ].join('\n') + outboxRelayMetrics(relay.status()),
+      metrics: () => ledgerMetrics(ledger) + outboxRelayMetrics(relay.status()),
     });
     void started.then(() => log.info('ledger writer', { leader: ledger.isLeader() }));
     return {

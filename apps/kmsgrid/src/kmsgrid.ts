@@ -19,7 +19,7 @@ import {
 } from '@kmsgrid/event-store';
 import { readDnsRegistrarConfig, startDnsRegistrar, type DnsRegistrar, type DnsRegistrarConfig } from '@kmsgrid/dns-registrar';
 import { createIngressServer, type IngressServer } from '@kmsgrid/ingress-server';
-import { createLedgerService, serveLedger, type LedgerService } from '@kmsgrid/ledger-service';
+import { createLedgerService, ledgerMetrics, serveLedger, type LedgerService } from '@kmsgrid/ledger-service';
 import { parsePolicyConfig } from '@kmsgrid/policy-domain';
 import { startPolicyRuntime, type PolicyRuntime } from '@kmsgrid/policy-service';
 import { extractTraceContext, getTracer } from '@kmsgrid/telemetry';
@@ -156,7 +156,7 @@ export async function startKmsgrid(env: Env, log: Logger, overrides: KmsgridOver
         kmsAddresses,
         ingress,
         ...(dns && { dns }),
-        extraMetrics: () => outboxRelayMetrics(relay.status()),
+        extraMetrics: () => ledgerMetrics(ledger) + outboxRelayMetrics(relay.status()),
         readiness: readinessChecks(partial),
         mode: 'all-in-one',
         log: log.child({ component: 'admin-api' }),

@@ -1,5 +1,6 @@
 export { createLedgerService, LEDGER_ATTR } from './ledger-service.js';
 export type { LedgerService, LedgerServiceOptions, LedgerBatchOptions, LedgerLeaderOptions, LedgerTestHooks, LedgerStats } from './ledger-service.js';
+export { ledgerMetrics } from './metrics.js';
 export { serveLedger } from './serve-ledger.js';
 export type { ServeLedgerOptions, LedgerServing } from './serve-ledger.js';
 export { LEDGER_ERRORS, LedgerServiceError, toLedgerError, toServiceError, ledgerErrorFromNats } from './errors.js';

@@ -1,4 +1,4 @@
-// The all-in-one's /metrics: the admin API's families plus its outbox relay's.
+// The all-in-one's /metrics: the admin API's families plus its ledger's and its outbox relay's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatHostPort } from '@kmsgrid/config';
 import { postgresStorage, type HostStorage, type TestHost } from './testing/hosts.js';
@@ -37,5 +37,20 @@ describe('all-in-one /metrics', () => {
     expect(sample(text, 'kmsgrid_outbox_relay_passes_from_memory_total')).toBeGreaterThan(0);
     expect(sample(text, 'kmsgrid_outbox_relay_consecutive_failures')).toBe(0);
     expect(text).toContain('# TYPE kmsgrid_count gauge');
+  });
+
+  it('shows the ledger: the writer, its group commits and what they recorded', async () => {
+    const answers = await askAll(h.target, machines('Windows 10 Enterprise', 3, 'ledger-metrics'));
+    expect(answers.every((a) => a.status === 'activated')).toBe(true);
+    const text = await (await fetch(`http://${formatHostPort(h.host.httpAddress)}/metrics`)).text();
+    const stats = h.host.ledger.stats();
+    expect(sample(text, 'kmsgrid_ledger_leader')).toBe(1);
+    expect(sample(text, 'kmsgrid_ledger_recorded_total')).toBe(stats.recorded);
+    expect(stats.recorded).toBeGreaterThanOrEqual(9); // both tests' activations
+    expect(sample(text, 'kmsgrid_ledger_batches_total')).toBeGreaterThan(0);
+    expect(sample(text, 'kmsgrid_ledger_events_total')).toBeGreaterThanOrEqual(stats.recorded);
+    expect(sample(text, 'kmsgrid_ledger_failed_batches_total')).toBe(0);
+    expect(sample(text, 'kmsgrid_ledger_pending')).toBe(0);
+    expect(text).toContain('# TYPE kmsgrid_ledger_batches_total counter');
   });
 });
