@@ -5,7 +5,7 @@ import { APPLICATIONS, countGroupStreamId } from '@kmsgrid/ledger-domain';
 import { LedgerServiceError } from './errors.js';
 import { LedgerTestEnv, countEvents, dumpProjections, realPostgres } from './testing/backends.js';
 import { ManualClock, day, guid, recordRequest } from './testing/fixtures.js';
-import { writerLockKey } from './writer-lock.js';
+import { createWriterLock, writerLockKey } from './writer-lock.js';
 
 // Tests that need real Postgres sessions: writer election between replicas,
 // killed connections, and a large clients table. PGlite serves all its
@@ -85,6 +85,24 @@ describe('writer election', () => {
     await b.stop();
     await until(() => a.isLeader());
     expect(await a.record(recordRequest({ cmid: guid(6) }))).toEqual({ count: 7, newClient: true });
+  });
+});
+
+describe('the writer lock', () => {
+  it('tells a lost session of its own (Postgres kept running) from a server restart', async () => {
+    const { schema } = await env.freshSchema();
+    let lost: unknown;
+    const lock = createWriterLock(env.db, { schema, heartbeatMs: 50, onLost: (err) => (lost = err) });
+    expect(await lock.serverRestarted()).toBeUndefined(); // never taken: nothing to compare
+    expect(await lock.tryAcquire()).toBe(true);
+    expect(await lock.serverRestarted()).toBe(false);
+    const pid = await lockHolder(schema);
+    await sql`select pg_terminate_backend(${pid}::int)`.execute(env.db);
+    await until(() => lost !== undefined);
+    expect(lock.held).toBe(false);
+    // Only this session ended: the same postmaster answers, so the ledger leaves a standby the first chance.
+    expect(await lock.serverRestarted()).toBe(false);
+    await lock.release();
   });
 });
 

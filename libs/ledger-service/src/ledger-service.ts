@@ -152,9 +152,11 @@ type Decided = { readonly item: Pending; readonly events: readonly CountGroupEve
 const STREAM_PREFIX = `${COUNT_GROUP_CATEGORY}:`;
 const REBUILD_PAGE = 1000;
 /**
- * After losing the lock, a replica waits this many retry intervals before competing again:
- * long enough for a standby (which tries every interval) to win first, short enough that
- * a lone ledger is back soon after a Postgres restart (every session dies then).
+ * After losing the lock while Postgres kept running (only this replica's session ended: the
+ * suspect one), a replica waits this many retry intervals before competing again, long enough
+ * for a standby (which tries every interval) to win first. After a Postgres restart (every
+ * session ended) or when Postgres cannot be asked, it competes again at once: it has the warm
+ * window, and a lone ledger (the all-in-one) would otherwise stand idle.
  */
 const LOST_BACKOFF_RETRIES = 2;
 
@@ -280,8 +282,13 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
     log.error('lost the ledger writer lock; standing by', { err });
     emit(false);
     for (const item of queue.splice(0)) fail(item, new LedgerServiceError('KMSG_ERR_LEDGER_NOT_LEADER', 'this replica lost the writer lock'));
-    // Give a healthy standby the first chance: the replica whose session died is the suspect one.
-    if (!stopRequested) electing = elect(LOST_BACKOFF_RETRIES * retryMs);
+    if (stopRequested) return;
+    electing = lock.serverRestarted().then((restarted) => {
+      // A healthy standby gets the first chance only when this replica's session alone ended.
+      const backoffMs = restarted === false ? LOST_BACKOFF_RETRIES * retryMs : 0;
+      log.info('competing for the ledger writer lock again', { restarted: restarted ?? 'unknown', inMs: backoffMs });
+      return elect(backoffMs);
+    });
   }
 
   async function reload(): Promise<void> {

@@ -13,6 +13,12 @@ export interface WriterLock {
   /** Unlocks and returns the connection; a no-op when not held. */
   release(): Promise<void>;
   readonly held: boolean;
+  /**
+   * After the lock was lost: whether the server restarted since it was
+   * taken (its postmaster start time changed, so every session ended, not
+   * only this one's); undefined when the server cannot be asked now.
+   */
+  serverRestarted(): Promise<boolean | undefined>;
 }
 
 export type WriterLockOptions = Readonly<{
@@ -46,6 +52,8 @@ export function createWriterLock(db: Kysely<unknown>, opts: WriterLockOptions): 
   let held = false;
   let releaseNow: (() => void) | undefined;
   let session: Promise<void> | undefined;
+  /** The server's postmaster start time when the lock was last taken. */
+  let takenOnServerStartedAt: string | undefined;
 
   return {
     get held() {
@@ -59,12 +67,13 @@ export function createWriterLock(db: Kysely<unknown>, opts: WriterLockOptions): 
         session = db
           .connection()
           .execute(async (conn) => {
-            const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${classId}::int4, ${objId}::int4) as ok`.execute(conn);
+            const { rows } = await sql<{ ok: boolean; started: string }>`select pg_try_advisory_lock(${classId}::int4, ${objId}::int4) as ok, pg_postmaster_start_time()::text as started`.execute(conn);
             if (rows[0]?.ok !== true) {
               settled = true;
               resolve(false);
               return;
             }
+            takenOnServerStartedAt = rows[0].started;
             held = true;
             settled = true;
             resolve(true);
@@ -91,6 +100,15 @@ export function createWriterLock(db: Kysely<unknown>, opts: WriterLockOptions): 
       releaseNow = undefined;
       await session;
       session = undefined;
+    },
+    async serverRestarted() {
+      if (takenOnServerStartedAt === undefined) return undefined;
+      try {
+        const { rows } = await sql<{ started: string }>`select pg_postmaster_start_time()::text as started`.execute(db);
+        return rows[0]?.started !== takenOnServerStartedAt;
+      } catch {
+        return undefined;
+      }
     },
   };
 }
