@@ -2,8 +2,10 @@ import { sql } from 'kysely';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { EmbeddedDbLostError, openEmbeddedDb, type EmbeddedDb } from './embedded-postgres.js';
+import { PgliteWorkerError } from './pglite-thread.js';
+import { mountTestVolume, type TestVolume } from './testing/volume.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -23,20 +25,20 @@ describe.each(['main', 'worker'] as const)('openEmbeddedDb on the %s thread: onL
     return { dir, embedded };
   }
 
-  it('is called once when PGlite answers every statement with an error (its session wedged), and not before', async () => {
+  it('is called once after a PANIC (a checkpoint that cannot write pg_control), and not before; later statements fail at once', async () => {
     const lost: Error[] = [];
     const { dir, embedded } = await open((err) => lost.push(err));
     await sql`create table t (x int)`.execute(embedded.db);
     await sleep(500); // healthy probes: nothing reported
     expect(lost).toEqual([]);
-    // A checkpoint that cannot write pg_control fails inside PGlite's own machinery; every
-    // statement after it fails with "cannot drop active portal" until the process restarts.
     await rm(join(dir, 'pg', 'global'), { recursive: true, force: true });
-    await expect(sql`checkpoint`.execute(embedded.db)).rejects.toThrow(/pg_control/);
-    await expect(sql`insert into t values (1)`.execute(embedded.db)).rejects.toThrow(/cannot drop active portal/);
+    await expect(sql`checkpoint`.execute(embedded.db)).rejects.toMatchObject({ severity: 'PANIC', message: expect.stringMatching(/pg_control/) });
+    // PGlite would go on as if nothing happened (and spin on some later statement): refused instead.
+    await expect(sql`insert into t values (1)`.execute(embedded.db)).rejects.toThrow(/^the embedded database stopped after a PANIC: could not open file .*pg_control/);
     await expect.poll(() => lost.length, { timeout: 5000 }).toBe(1);
-    expect(lost[0]).toBeInstanceOf(EmbeddedDbLostError);
-    expect(lost[0]!.message).toMatch(/^the embedded database failed 2 probes in a row \(select 1\): cannot drop active portal/);
+    // The worker thread is stopped at once; on this thread the probes find the session refusing.
+    expect(lost[0]).toBeInstanceOf(thread === 'worker' ? PgliteWorkerError : EmbeddedDbLostError);
+    expect(lost[0]!.message).toMatch(/the embedded database stopped after a PANIC: could not open file .*pg_control/);
     await sleep(1500);
     expect(lost).toHaveLength(1);
   });
@@ -49,5 +51,32 @@ describe.each(['main', 'worker'] as const)('openEmbeddedDb on the %s thread: onL
     await embedded.close();
     await sleep(400);
     expect(lost).toEqual([]);
+  });
+});
+
+describe('openEmbeddedDb on the worker thread: a PANIC', () => {
+  let volume: TestVolume | undefined;
+  let embedded: EmbeddedDb<unknown> | undefined;
+  // Also after a timeout (the spin this guards against): never leave the mount behind.
+  afterAll(async () => {
+    await embedded?.close().catch(() => undefined);
+    await volume?.dispose();
+  });
+
+  it('a WAL segment that cannot be written on a full volume stops the thread and reports the database lost, instead of spinning on the next statement', async () => {
+    volume = await mountTestVolume('120m', 'pglite-panic');
+    const lost: Error[] = [];
+    const { db } = (embedded = await openEmbeddedDb<unknown>({ dataDir: join(volume.path, 'pg'), thread: 'worker', onLost: (err) => lost.push(err) }));
+    await sql`create table t (x text)`.execute(db);
+    // Room in the table's last page: the next insert needs WAL, not a new data page.
+    await sql`insert into t select repeat('x', 100) from generate_series(1, 1000)`.execute(db);
+    volume.fill();
+    await sql`select pg_switch_wal()`.execute(db);
+    await expect(sql`insert into t values ('a')`.execute(db)).rejects.toMatchObject({ severity: 'PANIC', code: '53100' });
+    await expect.poll(() => lost.length, { timeout: 5000 }).toBe(1);
+    expect(lost[0]).toBeInstanceOf(PgliteWorkerError);
+    expect(lost[0]!.message).toMatch(/^the embedded database stopped after a PANIC: could not write to file "pg_wal\//);
+    // Before, PGlite spun at 100 % of a core on this statement and never answered.
+    await expect(sql`select 1`.execute(db)).rejects.toBeInstanceOf(PgliteWorkerError);
   });
 });

@@ -26,12 +26,10 @@ export type EmbeddedDbOptions = Readonly<{
   thread?: 'main' | 'worker';
   /**
    * Called once if the database is lost for good while open: the worker
-   * thread stopped without being closed (a crash), or two probes in a row
+   * thread stopped without being closed (a crash, or a statement that failed
+   * with severity PANIC or FATAL: see localSession), or two probes in a row
    * (`select 1`, see `probeIntervalMs`) failed. Only a new process recovers
-   * then: an error inside PGlite's own machinery (a checkpoint that cannot
-   * write pg_control, say) can leave its one session answering every later
-   * statement with an error ("cannot drop active portal"). Without it,
-   * nothing is probed.
+   * then. Without it, nothing is probed.
    */
   onLost?: (err: Error) => void;
   /** With `onLost`: time between probes while they succeed (default 5000 ms); a failed one is repeated after 1 s. */

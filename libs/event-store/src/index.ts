@@ -31,7 +31,7 @@ export { EmbeddedDbLostError, openEmbeddedDb, startEmbeddedPostgres } from './em
 export type { EmbeddedDb, EmbeddedDbOptions, EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
 export { PgliteDialect, PgliteDialectError } from './pglite-dialect.js';
 export type { PgliteDialectConfig } from './pglite-dialect.js';
-export { localSession } from './pglite-session.js';
+export { localSession, PgliteStoppedError } from './pglite-session.js';
 export type { PgliteSession } from './pglite-session.js';
 export { PgliteWorkerError, startPgliteWorker } from './pglite-thread.js';
 export type { PgliteWorkerOptions } from './pglite-thread.js';

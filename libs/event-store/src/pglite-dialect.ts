@@ -256,18 +256,28 @@ class PgliteConnection implements DatabaseConnection {
   }
 
   /**
-   * Runs one statement. Without parameters it goes through the simple query
-   * protocol (`exec`), as pg does: one round trip into PGlite, and scripts of
-   * several statements work (their result, like pg's, has no rows).
+   * Runs one statement through the extended protocol (`query`). Only a
+   * script of several statements (no parameters, a `;` before its end) goes
+   * through the simple protocol (`exec`), as pg would send it (its result,
+   * like pg's, has no rows): after a PANIC there (a WAL segment that cannot
+   * be written on a full volume) PGlite spins forever inside the call, where
+   * the extended protocol reports the error (see pglite-session.ts).
    */
   async #run(text: string, parameters: readonly unknown[]): Promise<Results> {
-    if (parameters.length === 0) {
+    if (parameters.length === 0 && isScript(text)) {
       const results = await this.#pglite.exec(text);
       return results.length === 1 ? results[0]! : { rows: [], fields: [] };
     }
     if (text.startsWith(PREPARED)) return this.#pglite.prepared(text, parameters.map(toParameter), !this.#ownsSession);
     return this.#pglite.query(text, parameters.map(toParameter));
   }
+}
+
+/** Several statements: a `;` before the end (a literal or comment holding one makes it a script too: harmless). */
+function isScript(text: string): boolean {
+  const end = text.trimEnd();
+  const semicolon = end.indexOf(';');
+  return semicolon >= 0 && semicolon < end.length - 1;
 }
 
 function asPglite(connection: DatabaseConnection): PgliteConnection {

@@ -40,17 +40,46 @@ export async function createPglite(dataDir?: string): Promise<PGlite> {
   }
 }
 
-/** The session of a PGlite instance of this thread; installs pg's result parsers on it when ready. */
+/** Thrown by every call of a PGlite session after a statement failed with severity PANIC or FATAL. */
+export class PgliteStoppedError extends Error {
+  override readonly name = 'PgliteStoppedError';
+}
+
+/** The severity of a Postgres error that ends the server (PANIC) or the session (FATAL), else undefined. */
+export function fatalSeverity(err: unknown): 'PANIC' | 'FATAL' | undefined {
+  const severity = (err as { severity?: unknown } | null)?.severity;
+  return severity === 'PANIC' || severity === 'FATAL' ? severity : undefined;
+}
+
+/**
+ * The session of a PGlite instance of this thread; installs pg's result
+ * parsers on it when ready. After a statement fails with severity PANIC or
+ * FATAL every later call fails with {@link PgliteStoppedError}: Postgres
+ * would end the server or the session there, and PGlite, which is both,
+ * spins forever on the next statement (seen after a WAL segment that could
+ * not be written on a full volume).
+ */
 export function localSession(pglite: PGlite): PgliteSession {
   const waitReady = pglite.waitReady.then(() => usePgParsers(pglite));
+  let stopped: PgliteStoppedError | undefined;
+  const guard = async <T>(run: () => Promise<T>): Promise<T> => {
+    if (stopped !== undefined) throw stopped;
+    try {
+      return await run();
+    } catch (err) {
+      const severity = fatalSeverity(err);
+      if (severity !== undefined) stopped ??= new PgliteStoppedError(`the embedded database stopped after a ${severity}: ${(err as Error).message}`, { cause: err });
+      throw err;
+    }
+  };
   return {
     waitReady,
     get closed() {
       return pglite.closed;
     },
-    exec: (text) => pglite.exec(text),
-    query: (text, params) => pglite.query(text, params as unknown[]),
-    prepared: (text, params, syncFs) => runPrepared(pglite, text, params, syncFs),
+    exec: (text) => guard(() => pglite.exec(text)),
+    query: (text, params) => guard(() => pglite.query(text, params as unknown[])),
+    prepared: (text, params, syncFs) => guard(() => runPrepared(pglite, text, params, syncFs)),
     close: () => pglite.close(),
   };
 }

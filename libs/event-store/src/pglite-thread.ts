@@ -2,14 +2,18 @@ import type { Results } from '@electric-sql/pglite';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { PgliteSession } from './pglite-session.js';
+import { fatalSeverity, type PgliteSession } from './pglite-session.js';
 import { openFailureMessage, reviveError, type WorkerCall, type WorkerCallBody, type WorkerData, type WorkerReply } from './pglite-thread-protocol.js';
 
 /** Options of {@link startPgliteWorker}. */
 export type PgliteWorkerOptions = Readonly<{
   /** Data directory (must exist); omit for an in-memory database. */
   dataDir?: string;
-  /** Called once if the worker thread stops without being closed (a crash): every call fails from then on. */
+  /**
+   * Called once if the worker thread stops without being closed (a crash, or
+   * a statement that failed with severity PANIC or FATAL, after which the
+   * thread is stopped): every call fails from then on.
+   */
   onExit?: (err: Error) => void;
   /** V8 heap limits of the worker thread (Node's `resourceLimits`; PGlite's WASM memory is not part of them). */
   resourceLimits?: ResourceLimits;
@@ -65,8 +69,20 @@ export async function startPgliteWorker(opts: PgliteWorkerOptions = {}): Promise
     const p = pending.get(m.id);
     if (p === undefined) return;
     pending.delete(m.id);
-    if (m.ok) p.resolve(m.result);
-    else p.reject(reviveError(m.error));
+    if (m.ok) {
+      p.resolve(m.result);
+      return;
+    }
+    const err = reviveError(m.error);
+    p.reject(err);
+    const severity = fatalSeverity(m.error.fields);
+    if (severity !== undefined) {
+      // Postgres ends the server after a PANIC and the session after a FATAL; PGlite is both
+      // and carries on, spinning forever on the next statement (seen after a WAL segment that
+      // could not be written on a full volume). Stop the thread: every call fails from now on.
+      stopped ??= new PgliteWorkerError(`the embedded database stopped after a ${severity}: ${err.message}`, { cause: err });
+      void worker.terminate();
+    }
   });
   worker.on('error', (err) => {
     stopped = new PgliteWorkerError(`the PGlite worker thread failed: ${err.message}`, { cause: err });

@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EmbeddedDbLostError } from '@kmsgrid/event-store';
+import { PgliteWorkerError } from '@kmsgrid/event-store';
 import { embeddedStorage, postgresStorage, type HostStorage } from './testing/hosts.js';
 import { askAll, describeAnswers, machines } from './testing/machines.js';
 import { TABLE_1, WINDOWS_APP_ID, runTable1Scenario, scenarioName, type Table1Scenario } from './testing/table1.js';
@@ -58,19 +58,20 @@ describe('restarting the all-in-one on the same storage', () => {
 });
 
 describe('an embedded database lost for good', () => {
-  it('is reported to onStorageLost (by default: exit 1, so the supervisor restarts kmsgrid) once PGlite fails every statement; no answer claims a record', async () => {
+  it('is reported to onStorageLost (by default: exit 1, so the supervisor restarts kmsgrid) after a PANIC; no answer claims a record', async () => {
     const storage = await embeddedStorage('lost');
     storages.push(storage);
     const lost: Error[] = [];
     const h = await storage.start({}, { onStorageLost: (err) => lost.push(err), storageProbeIntervalMs: 200 });
     const [before] = await askAll(h.target, machines('Windows 10 Enterprise', 1, 'before-loss'));
     expect(before?.status, describeAnswers([before!])).toBe('activated');
-    // Wedge PGlite's one session: a checkpoint that cannot write pg_control fails inside
-    // PGlite's own machinery, and every statement after it fails ("cannot drop active portal").
+    // A PANIC: a checkpoint that cannot write pg_control. Postgres would stop there; PGlite
+    // would carry on in a broken state, so its thread is stopped and the database is lost.
     await rm(join(storage.where, 'pg', 'global'), { recursive: true, force: true });
     await expect(sql`checkpoint`.execute(h.host.db)).rejects.toThrow(/pg_control/);
     await expect.poll(() => lost.length, { timeout: 10_000 }).toBe(1);
-    expect(lost[0]).toBeInstanceOf(EmbeddedDbLostError);
+    expect(lost[0]).toBeInstanceOf(PgliteWorkerError);
+    expect(lost[0]!.message).toMatch(/^the embedded database stopped after a PANIC/);
     // Until the restart: errors, never an activation without its record.
     const after = await askAll(h.target, machines('Windows 10 Enterprise', 2, 'after-loss'), { concurrency: 1 });
     expect(after.map((a) => a.status === 'activated'), describeAnswers(after)).toEqual([false, false]);

@@ -15,12 +15,11 @@
 // The all-in-one on Postgres (DATABASE_URL: the mode for throughput) goes through
 // a Postgres restart in immediate mode (a crash) under the same load, on a private
 // cluster, with the same checks.
-import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '@kmsgrid/event-store';
+import { mountTestVolume, type TestVolume } from '@kmsgrid/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBundles, killAllSpawned, spawnBundle, type ServiceProcess } from '../e2e/testing/processes.js';
 import { loadMachines, startLoad, summarize, type LoadMachine, type Shot } from './testing/load.js';
@@ -40,7 +39,7 @@ const pool: LoadMachine[] = loadMachines(
   'aio-faults',
 );
 
-let mountPoint: string;
+let volume: TestVolume | undefined;
 let dataDir: string;
 let port: number;
 let host: ServiceProcess;
@@ -66,28 +65,6 @@ beforeAll(() => {
 afterAll(async () => {
   await killAllSpawned();
 });
-
-/** Fills the volume of `dir` with one file until the file system refuses (ENOSPC); returns its path. */
-function fillVolume(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'w');
-  try {
-    for (const size of [1 << 20, 1 << 12, 1 << 9]) {
-      const chunk = Buffer.alloc(size, 0x5a);
-      for (;;) {
-        try {
-          writeSync(fd, chunk);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-          break;
-        }
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return path;
-}
 
 /**
  * Stops the host cleanly (PGlite flushes), then checks (a) and (b) on the store
@@ -140,20 +117,15 @@ async function servedAfter(load: ReturnType<typeof startLoad>, at: number, limit
 
 describe('faults under load: the all-in-one on embedded PGlite', () => {
   beforeAll(async () => {
-    if (process.getuid?.() !== 0) throw new Error('the all-in-one fault tests mount a tmpfs for the data directory: run them as root');
-    mountPoint = await mkdtemp(join(tmpdir(), 'kmsgrid-aio-faults-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${VOLUME_SIZE}`, 'tmpfs', mountPoint]);
-    dataDir = join(mountPoint, 'data');
+    volume = await mountTestVolume(VOLUME_SIZE, 'aio-faults');
+    dataDir = join(volume.path, 'data');
     port = await freePort();
     host = await startHost();
   }, 150_000);
 
   afterAll(async () => {
     await killAllSpawned();
-    if (mountPoint !== undefined) {
-      execFileSync('umount', ['-l', mountPoint]);
-      await rm(mountPoint, { recursive: true, force: true });
-    }
+    await volume?.dispose();
   });
 
   it('kill -9 mid-load, restarted on the same data directory: nothing answered is lost or doubled, counts replay, serving again within 10 s', async () => {
@@ -183,11 +155,11 @@ describe('faults under load: the all-in-one on embedded PGlite', () => {
     const target = `127.0.0.1:${port}`;
     const load = startLoad({ targets: [target], pool, workers: WORKERS });
     await sleep(2000);
-    const filler = fillVolume(mountPoint);
+    const filler = volume!.fill();
     const fullAt = Date.now();
     await sleep(FULL_FOR_MS);
     const failedWhileFull = load.shots.filter((s) => s.startedAt > fullAt + 500 && s.status !== 'activated').length;
-    await rm(filler);
+    await filler.free();
     const freedAt = Date.now();
     // A supervisor's part: should the host have exited (its embedded database lost), start it again.
     let restarts = 0;

@@ -5,3 +5,5 @@
  */
 export { realPostgres, embeddedPglite, embeddedPgliteDirect, throwawaySchema } from './backends.js';
 export type { DbBackend, TestBackend } from './backends.js';
+export { mountTestVolume } from './volume.js';
+export type { TestVolume } from './volume.js';
