@@ -43,6 +43,17 @@ describe.each(['main', 'worker'] as const)('openEmbeddedDb on the %s thread: onL
     expect(lost).toHaveLength(1);
   });
 
+  it('checkpoints every checkpointIntervalMs (PGlite has no checkpointer process), so a crash replays little WAL', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kmsgrid-embedded-checkpoint-'));
+    const embedded = await openEmbeddedDb<unknown>({ dataDir: join(dir, 'pg'), thread, checkpointIntervalMs: 200 });
+    opened.push({ dir, embedded });
+    const redo = async () => (await sql<{ lsn: string }>`select redo_lsn::text as lsn from pg_control_checkpoint()`.execute(embedded.db)).rows[0]!.lsn;
+    await sql`create table t (x text)`.execute(embedded.db);
+    const before = await redo();
+    await sql`insert into t select repeat('x', 100) from generate_series(1, 1000)`.execute(embedded.db);
+    await expect.poll(redo, { timeout: 5000, interval: 100 }).not.toBe(before);
+  });
+
   it('is not called for a statement that fails on its own, nor by close()', async () => {
     const lost: Error[] = [];
     const { embedded } = await open((err) => lost.push(err));
