@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
+import type { Logger } from '@kmsgrid/config';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { APPLICATIONS, countGroupStreamId } from '@kmsgrid/ledger-domain';
 import { LedgerServiceError } from './errors.js';
@@ -107,10 +108,14 @@ describe('the writer lock', () => {
 });
 
 describe('commit failures', () => {
-  it('a connection killed inside the batch transaction rejects that batch; the service recovers with exact counts', async () => {
+  it('a connection killed inside the batch transaction rejects that batch; the service recovers with exact counts and says so', async () => {
     const { schema, store } = await env.freshSchema();
     let kill = false;
+    const lines: string[] = [];
+    const capture = (level: string) => (msg: string, fields?: Record<string, unknown>) => lines.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+    const log: Logger = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error'), child: () => log };
     const ledger = env.service(store, {
+      log,
       hooks: {
         beforeCommit: async (trx) => {
           if (!kill) return;
@@ -129,6 +134,9 @@ describe('commit failures', () => {
     expect(replies.map((r) => r.count).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => 4 + i));
     expect(await countEvents(env.db, schema)).toBe(23);
     expect((await ledger.status()).applications[0]).toMatchObject({ activeClients: 23, requests: { total: 23 } });
+    expect(lines.filter((l) => l.startsWith('error batch commit failed'))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('info batch commits succeed again'))).toEqual([expect.stringMatching(/"failedBatches":1,"failingForMs":\d+/)]);
+    expect(ledger.stats()).toMatchObject({ failedBatches: 1 });
   });
 
   it('an event appended behind its back fails the next batch on the expected version; the reload catches the projections up', async () => {

@@ -202,6 +202,8 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
   let wakeElection: (() => void) | undefined;
   const listeners = new Set<(leader: boolean) => void>();
   const counters = { batches: 0, recorded: 0, events: 0, failedBatches: 0, loads: 0 };
+  /** Batches failed in a row, and since when: the recovery line says how long commits failed. */
+  let failing: { since: number; batches: number } | undefined;
 
   const queue: Pending[] = [];
   const exclusive: (() => Promise<void>)[] = [];
@@ -460,6 +462,8 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
       recordError(batchSpan, err);
       batchSpan.end();
       counters.failedBatches++;
+      if (failing === undefined) failing = { since: Date.now(), batches: 0 };
+      failing.batches++;
       repeats.error('batch commit failed; reloading the count window', { err, requests: decided.length });
       const e = new LedgerServiceError('KMSG_ERR_LEDGER_COMMIT_FAILED', `the batch of ${decided.length} requests was not recorded`, { cause: err });
       for (const d of decided) fail(d.item, e);
@@ -472,6 +476,11 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
       return;
     }
     for (const [applicationId, v] of nextVersions) versions.set(applicationId, v);
+    if (failing !== undefined) {
+      // The other end of the throttled failure lines: when, and after how much, commits work again.
+      log.info('batch commits succeed again', { failedBatches: failing.batches, failingForMs: Date.now() - failing.since });
+      failing = undefined;
+    }
     counters.batches++;
     counters.events += eventCount;
     batchSpan.end();
