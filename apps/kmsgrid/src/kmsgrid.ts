@@ -35,7 +35,8 @@ export interface KmsgridOverrides {
   readonly tracer?: Tracer;
   /**
    * Called when the embedded database is lost for good (its thread stopped
-   * on its own, or it fails every statement; see openEmbeddedDb's `onLost`):
+   * on its own or after a PANIC, or it failed two probes in a row; see
+   * openEmbeddedDb's `onLost`):
    * nothing can be recorded any more. Default: exit with status 1, so the
    * supervisor starts kmsgrid again (no answer is given without its record).
    */

@@ -3,6 +3,7 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, sql } from 'kysely';
 import { PgliteDialect } from './pglite-dialect.js';
 import { createPglite, localSession, type PgliteSession } from './pglite-session.js';
+import { asError } from './pglite-thread-protocol.js';
 import { startPgliteWorker } from './pglite-thread.js';
 
 /** An embedded Postgres reached in-process by kysely. */
@@ -104,47 +105,44 @@ export async function openEmbeddedDb<DB>(opts: EmbeddedDbOptions = {}): Promise<
  * transaction) is no failure: only errors count.
  */
 function probeDb<DB>(db: Kysely<DB>, intervalMs: number, onFailed: (err: Error) => void): { stop(): void } {
-  let stopped = false;
   let failures = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const next = (ms: number): void => {
-    if (!stopped) timer = setTimeout(run, ms).unref();
-  };
-  const run = async (): Promise<void> => {
+  return repeat(intervalMs, async (stopped) => {
     try {
       await sql`select 1`.execute(db);
       failures = 0;
+      return intervalMs;
     } catch (err) {
-      if (stopped) return;
-      if (++failures >= FAILED_PROBES) {
-        stopped = true;
-        const cause = err instanceof Error ? err : new Error(String(err));
-        onFailed(new EmbeddedDbLostError(`the embedded database failed ${failures} probes in a row (select 1): ${cause.message}`, { cause }));
-        return;
-      }
+      if (stopped()) return undefined; // closed under the probe
+      if (++failures < FAILED_PROBES) return RETRY_PROBE_MS;
+      const cause = asError(err);
+      onFailed(new EmbeddedDbLostError(`the embedded database failed ${failures} probes in a row (select 1): ${cause.message}`, { cause }));
+      return undefined;
     }
-    next(failures > 0 ? RETRY_PROBE_MS : intervalMs);
-  };
-  next(intervalMs);
-  return {
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-    },
-  };
+  });
 }
 
-/** Runs `task` every `intervalMs` (0: never), the next one timed from the end of the last; failures are left to the next run. */
+/** Runs `task` every `intervalMs` (0: never), timed from the end of the last run; a failure is left to the next. */
 function every(intervalMs: number, task: () => Promise<unknown>): { stop(): void } {
-  let stopped = intervalMs <= 0;
+  const next = (): number => intervalMs;
+  return intervalMs <= 0 ? { stop: () => undefined } : repeat(intervalMs, () => task().then(next, next));
+}
+
+/**
+ * Runs `step` after `firstMs`, then again after the delay it returns, until it
+ * returns undefined or `stop()` is called (a step in progress then finishes,
+ * can ask `stopped()`, and nothing it returns is scheduled). Timers do not
+ * keep the process alive.
+ */
+function repeat(firstMs: number, step: (stopped: () => boolean) => Promise<number | undefined>): { stop(): void } {
+  let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  const next = (): void => {
-    if (!stopped) timer = setTimeout(run, intervalMs).unref();
+  const schedule = (ms: number | undefined): void => {
+    if (!stopped && ms !== undefined) timer = setTimeout(run, ms).unref();
   };
   const run = (): void => {
-    task().then(next, next);
+    void step(() => stopped).then((ms) => schedule(ms));
   };
-  next();
+  schedule(firstMs);
   return {
     stop() {
       stopped = true;

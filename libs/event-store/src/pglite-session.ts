@@ -51,6 +51,9 @@ export function fatalSeverity(err: unknown): 'PANIC' | 'FATAL' | undefined {
   return severity === 'PANIC' || severity === 'FATAL' ? severity : undefined;
 }
 
+/** Why a session stopped after `err`, an error of severity {@link fatalSeverity}. */
+export const stoppedMessage = (severity: 'PANIC' | 'FATAL', err: Error): string => `the embedded database stopped after a ${severity}: ${err.message}`;
+
 /**
  * The session of a PGlite instance of this thread; installs pg's result
  * parsers on it when ready. After a statement fails with severity PANIC or
@@ -68,7 +71,7 @@ export function localSession(pglite: PGlite): PgliteSession {
       return await run();
     } catch (err) {
       const severity = fatalSeverity(err);
-      if (severity !== undefined) stopped ??= new PgliteStoppedError(`the embedded database stopped after a ${severity}: ${(err as Error).message}`, { cause: err });
+      if (severity !== undefined) stopped ??= new PgliteStoppedError(stoppedMessage(severity, asError(err)), { cause: err });
       throw err;
     }
   };

@@ -2,7 +2,7 @@ import type { Results } from '@electric-sql/pglite';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { fatalSeverity, type PgliteSession } from './pglite-session.js';
+import { fatalSeverity, stoppedMessage, type PgliteSession } from './pglite-session.js';
 import { openFailureMessage, reviveError, type WorkerCall, type WorkerCallBody, type WorkerData, type WorkerReply } from './pglite-thread-protocol.js';
 
 /** Options of {@link startPgliteWorker}. */
@@ -80,7 +80,7 @@ export async function startPgliteWorker(opts: PgliteWorkerOptions = {}): Promise
       // Postgres ends the server after a PANIC and the session after a FATAL; PGlite is both
       // and carries on, spinning forever on the next statement (seen after a WAL segment that
       // could not be written on a full volume). Stop the thread: every call fails from now on.
-      stopped ??= new PgliteWorkerError(`the embedded database stopped after a ${severity}: ${err.message}`, { cause: err });
+      stopped ??= new PgliteWorkerError(stoppedMessage(severity, err), { cause: err });
       void worker.terminate();
     }
   });
