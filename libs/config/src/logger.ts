@@ -61,8 +61,6 @@ export function readLogLevel(env: Env): LogLevel {
 export type ThrottleOptions = Readonly<{
   /** At most one line per message and level in this time (default 10 s). */
   windowMs?: number;
-  /** Clock (tests). */
-  now?: () => number;
 }>;
 
 /**
@@ -70,9 +68,12 @@ export type ThrottleOptions = Readonly<{
  * (a ledger that cannot commit, a policy that does not answer): the first
  * line of each message (and level) is written, then at most one per
  * `windowMs`; a written line carries `suppressed: N`, the lines of that
- * message left out since the previous one. Use it for those call sites
- * only: messages that differ by their fields alone (one per host key at
- * start) would be thinned too.
+ * message left out since the previous one. When a window ends with lines
+ * left out and none came after it, the last of them is written then (with
+ * the others as `suppressed`), so the count of an incident that has ended
+ * is not lost. Every occurrence is thus a written line or counted in one.
+ * Use it for those call sites only: messages that differ by their fields
+ * alone (one per host key at start) would be thinned too.
  *
  * @example
  * const repeats = throttleRepeats(log);
@@ -80,8 +81,20 @@ export type ThrottleOptions = Readonly<{
  */
 export function throttleRepeats(log: Logger, opts: ThrottleOptions = {}): Logger {
   const windowMs = opts.windowMs ?? 10_000;
-  const now = opts.now ?? Date.now;
-  const seen = new Map<string, { nextAt: number; suppressed: number }>();
+  const now = Date.now;
+  type Entry = { nextAt: number; suppressed: number; last?: { target: Logger; fields: LogFields | undefined }; timer?: NodeJS.Timeout };
+  const seen = new Map<string, Entry>();
+  const open = (key: string, at: number): void => {
+    seen.set(key, { nextAt: at + windowMs, suppressed: 0 });
+  };
+  /** Writes the last line left out of the window that just ended, if any. */
+  const closeWindow = (key: string, lvl: LogLevel, msg: string): void => {
+    const entry = seen.get(key);
+    if (entry === undefined || entry.last === undefined) return;
+    const { target, fields } = entry.last;
+    open(key, now());
+    target[lvl](msg, entry.suppressed > 1 ? { ...fields, suppressed: entry.suppressed - 1 } : fields);
+  };
   const wrap = (target: Logger): Logger => {
     const write = (lvl: LogLevel, msg: string, fields?: LogFields): void => {
       const key = `${lvl} ${msg}`;
@@ -89,10 +102,17 @@ export function throttleRepeats(log: Logger, opts: ThrottleOptions = {}): Logger
       const entry = seen.get(key);
       if (entry !== undefined && t < entry.nextAt) {
         entry.suppressed++;
+        entry.last = { target, fields };
+        if (entry.timer === undefined) {
+          entry.timer = setTimeout(() => closeWindow(key, lvl, msg), entry.nextAt - t);
+          // A pending count never keeps a process alive that is otherwise done.
+          entry.timer.unref();
+        }
         return;
       }
+      clearTimeout(entry?.timer);
+      open(key, t);
       const suppressed = entry?.suppressed ?? 0;
-      seen.set(key, { nextAt: t + windowMs, suppressed: 0 });
       target[lvl](msg, suppressed > 0 ? { ...fields, suppressed } : fields);
     };
     return {
