@@ -38,6 +38,8 @@ export interface BenchOptions {
   readonly natsUrl: string;
   /** Where --record writes (the repository's docs/ by default). */
   readonly docsDir?: string;
+  /** Paired runs of the last commit against the working tree: this many pairs. */
+  readonly abPairs?: number;
 }
 
 export type ParsedArgs =
@@ -71,6 +73,8 @@ options:
   --connections-held N       open N bound idle connections and report the host's RSS
   --profile                  run the host with node --cpu-prof and summarize where time goes
   --source head|worktree     build the apps a scenario starts from the last commit (default) or the working tree
+  --ab N                     N paired runs of the last commit against the working tree, alternating
+                             which goes first; prints each pair and the median ratios (all-in-one, split)
   --no-build                 with --source worktree: run the apps as built
   --pg-url URL               admin connection for the fresh database (default postgres://postgres@127.0.0.1:5432/postgres)
   --nats-url URL             NATS for split mode (default nats://127.0.0.1:4222)
@@ -78,7 +82,7 @@ options:
   --record                   append the results to docs/benchmarks.md with an SVG plot
   -h, --help`;
 
-const LIMITS = { concurrency: 10_000, levels: 16, durationMs: 600_000, warmupMs: 300_000, pool: 10_000_000, threads: 32, held: 50_000, prefill: 10_000_000 };
+const LIMITS = { abPairs: 20, concurrency: 10_000, levels: 16, durationMs: 600_000, warmupMs: 300_000, pool: 10_000_000, threads: 32, held: 50_000, prefill: 10_000_000 };
 
 /** `10s`, `500ms`, `2m`, or a bare number of seconds, in milliseconds. */
 export function parseDuration(text: string): number | undefined {
@@ -125,6 +129,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   let natsUrl = 'nats://127.0.0.1:4222';
   let docsDir: string | undefined;
   let source: 'head' | 'worktree' = 'head';
+  let sourceGiven = false;
+  let abPairs: number | undefined;
   const flags = { json: false, record: false, postgres: false, inProcess: false, profile: false, build: true };
 
   for (let i = 0; i < argv.length; i++) {
@@ -214,6 +220,13 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
           const v = need();
           if (v !== 'head' && v !== 'worktree') throw new ArgError('--source takes head or worktree');
           source = v;
+          sourceGiven = true;
+          break;
+        }
+        case '--ab': {
+          const n = positiveInt(need());
+          if (n === undefined || n > LIMITS.abPairs) throw new ArgError(`--ab takes 1 to ${LIMITS.abPairs} pairs`);
+          abPairs = n;
           break;
         }
         case '--docs-dir':
@@ -263,6 +276,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   if (flags.profile && (scenario === 'target' || flags.inProcess)) return err('--profile needs a host the benchmark starts (not target or --in-process)');
   if (!flags.build && source === 'head') return err('--no-build runs the apps as built in the working tree: add --source worktree');
   if (connectionsHeld !== undefined && flags.inProcess) return err('--connections-held needs the host in its own process (drop --in-process)');
+  if (abPairs !== undefined) {
+    if (scenario !== 'all-in-one' && scenario !== 'split') return err('--ab compares builds of the apps a scenario starts: all-in-one or split');
+    if (sourceGiven || !flags.build) return err('--ab builds both sides itself: drop --source and --no-build');
+    if (flags.profile || flags.record || connectionsHeld !== undefined) return err('--ab does not combine with --profile, --record or --connections-held');
+  }
   const protocolMix = parseMix(protocolMixText, PROTOCOL_KEYS);
   if (!protocolMix.ok) return err(`--mix: ${protocolMix.message}`);
   const productMix = parseMix(productMixText, PRODUCT_CLASSES);
@@ -288,6 +306,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       natsUrl,
       source,
       ...(docsDir !== undefined && { docsDir }),
+      ...(abPairs !== undefined && { abPairs }),
       ...flags,
     },
   };

@@ -1,6 +1,7 @@
 import { isMainThread } from 'node:worker_threads';
+import { formatAb, runAb } from './ab.js';
 import { parseArgs, parseTarget, USAGE } from './args.js';
-import { runBench } from './bench.js';
+import { runBench, type LevelReport } from './bench.js';
 import { runHeld, formatHeld } from './held.js';
 import { INGRESS_HOST_COMMAND } from './hosts.js';
 import { startConstantIngress } from './ingress-host.js';
@@ -25,6 +26,9 @@ async function ingressHostMain(address: string | undefined): Promise<void> {
   process.once('SIGINT', stop);
 }
 
+/** Answers that must never happen: undecodable or wrong, or RPC that made no sense. */
+const wrongAnswers = (levels: readonly LevelReport[]): number => levels.reduce((s, l) => s + l.errors['wrong-answer'] + l.errors.protocol, 0);
+
 async function cliMain(argv: readonly string[]): Promise<number> {
   const parsed = parseArgs(argv);
   if (parsed.kind === 'help') {
@@ -47,13 +51,17 @@ async function cliMain(argv: readonly string[]): Promise<number> {
     if (options.record) log(`recorded in ${await recordReport(held, options.docsDir)}`);
     return held.aborted ? 1 : 0;
   }
+  if (options.abPairs !== undefined) {
+    const ab = await runAb(options, deps);
+    console.log(options.json ? JSON.stringify(ab, null, 2) : formatAb(ab));
+    return ab.aborted !== undefined || wrongAnswers(ab.pairs.flatMap((p) => [...p.head.levels, ...p.worktree.levels])) > 0 ? 1 : 0;
+  }
   const report = await runBench(options, deps);
   const profile = report.profiles ? summarizeProfiles(report.profiles, report.windows, report.sourceRoot) : undefined;
   const full = profile ? { ...report, profile } : report;
   console.log(options.json ? JSON.stringify(full, null, 2) : formatReport(report) + (profile ? `\n\n${formatProfileSummary(profile)}` : ''));
   if (options.record) log(`recorded in ${await recordReport(full, options.docsDir)}`);
-  const wrong = report.levels.reduce((s, l) => s + l.errors['wrong-answer'] + l.errors.protocol, 0);
-  return report.aborted || wrong > 0 ? 1 : 0;
+  return report.aborted || wrongAnswers(report.levels) > 0 ? 1 : 0;
 }
 
 if (!isMainThread && isLoadWorker()) {
