@@ -1,5 +1,6 @@
 import { PGlite, parse as pgliteParse, protocol, type Results } from '@electric-sql/pglite';
 import pg from 'pg';
+import { durablePgliteOptions } from './pglite-durable.js';
 import { asError, openFailureMessage } from './pglite-thread-protocol.js';
 
 /**
@@ -27,13 +28,20 @@ export interface PgliteSession {
 }
 
 /**
- * `PGlite.create(dataDir)`, failing with an Error that names the data
- * directory and what went wrong: PGlite's file system throws Emscripten's
- * ErrnoError, which is no Error and has no message.
+ * `PGlite.create` on `dataDir` with its commits made durable
+ * ({@link durablePgliteOptions}); in memory without one. Fails with what
+ * PGlite threw (see {@link createPglite}).
+ */
+export const openPglite = (dataDir?: string): Promise<PGlite> => (dataDir === undefined ? PGlite.create() : PGlite.create(durablePgliteOptions(dataDir)));
+
+/**
+ * {@link openPglite}, failing with an Error that names the data directory
+ * and what went wrong: PGlite's file system throws Emscripten's ErrnoError,
+ * which is no Error and has no message.
  */
 export async function createPglite(dataDir?: string): Promise<PGlite> {
   try {
-    return await PGlite.create(dataDir);
+    return await openPglite(dataDir);
   } catch (err) {
     const cause = asError(err);
     throw new Error(openFailureMessage(dataDir, cause), { cause });

@@ -4,9 +4,8 @@
  * bundled on its own beside an app's main.js (tools/build), so it imports
  * npm packages and files of this folder only.
  */
-import { PGlite } from '@electric-sql/pglite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { localSession } from './pglite-session.js';
+import { localSession, openPglite } from './pglite-session.js';
 import { serializeError, type WorkerCall, type WorkerData, type WorkerReply } from './pglite-thread-protocol.js';
 
 const port = parentPort;
@@ -14,7 +13,8 @@ if (port === null) throw new Error('pglite-worker.js runs as a worker thread (st
 const { dataDir } = workerData as WorkerData;
 
 try {
-  const session = localSession(await PGlite.create(dataDir));
+  // The launcher names the data directory in an open failure (openFailureMessage).
+  const session = localSession(await openPglite(dataDir));
   await session.waitReady;
   // Calls run one after the other in arrival order (the dialect never has two in flight; a
   // close sent while a call runs waits for it).
