@@ -49,6 +49,26 @@ describe('the embedded database makes its commits durable', () => {
     expect(syncs).toBeGreaterThan(atCheckpoint);
   });
 
+  it('reports a failed fsync to Postgres, which PANICs (never a commit acknowledged unsynced)', async () => {
+    let failing = false;
+    const pglite = await PGlite.create({
+      fs: new DurableNodeFS(await dataDir(), {
+        fsync: (fd) => {
+          if (failing) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+          fsyncSync(fd);
+        },
+      }),
+      startParams: [...DURABLE_START_PARAMS],
+    });
+    closing.push(() => pglite.close());
+    await pglite.exec('create table t (id serial primary key, v text)');
+    failing = true;
+    await expect(pglite.query('insert into t (v) values ($1)', ['lost?'])).rejects.toMatchObject({
+      severity: 'PANIC',
+      message: expect.stringMatching(/could not fsync file/),
+    });
+  });
+
   it('is what PGlite lacks by default: fsync off', async () => {
     const pglite = await PGlite.create(await dataDir());
     closing.push(() => pglite.close());

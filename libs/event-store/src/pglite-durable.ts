@@ -17,6 +17,9 @@ import { NodeFS } from '@electric-sql/pglite/nodefs';
  * Node's `fsyncSync` on the file's descriptor. Every commit then syncs its
  * WAL, checkpoints sync the data files, as on a real Postgres.
  */
+const WASI_EIO = 29;
+const WASI_ENOSPC = 51;
+
 export class DurableNodeFS extends NodeFS {
   private readonly sync: (fd: number) => void;
 
@@ -35,11 +38,18 @@ export class DurableNodeFS extends NodeFS {
         preRun: [
           ...(emscriptenOpts.preRun ?? []),
           (mod: { FS: { filesystems: { NODEFS: { stream_ops: Record<string, unknown> } } } }) => {
-            // WASI fd_sync returns this value as its errno: 0 is success; a failure throws,
-            // which Emscripten turns into the errno of its ErrnoError or aborts the statement.
+            // Emscripten's fd_sync returns this value as the call's errno (WASI numbering): 0 is
+            // success. A failure must come back as an errno, not a throw (which would unwind the
+            // WASM stack in the middle of Postgres): Postgres then PANICs, as it does on any failed
+            // fsync, and the session is stopped (localSession).
             mod.FS.filesystems.NODEFS.stream_ops['fsync'] = (stream: { nfd?: number }): number => {
-              if (stream.nfd !== undefined) sync(stream.nfd);
-              return 0;
+              if (stream.nfd === undefined) return 0;
+              try {
+                sync(stream.nfd);
+                return 0;
+              } catch (err) {
+                return (err as NodeJS.ErrnoException).code === 'ENOSPC' ? WASI_ENOSPC : WASI_EIO;
+              }
             };
           },
         ],
