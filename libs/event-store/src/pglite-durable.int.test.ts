@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openEmbeddedDb } from './embedded-postgres.js';
+import { commitDurability } from './postgres.js';
 import { DURABLE_START_PARAMS, DurableNodeFS, durablePgliteOptions } from './pglite-durable.js';
 import { createPglite } from './pglite-session.js';
 
@@ -84,6 +85,7 @@ describe('the embedded database makes its commits durable', () => {
     closing.push(() => embedded.close());
     const { rows } = await sql<{ fsync: string; method: string }>`select current_setting('fsync') as fsync, current_setting('wal_sync_method') as method`.execute(embedded.db);
     expect(rows).toEqual([{ fsync: 'on', method: 'fsync' }]);
+    expect(await commitDurability(embedded.db)).toEqual({ fsync: 'on', synchronousCommit: 'on', durable: true });
 
     expect(durablePgliteOptions('memory://x')).toEqual({ dataDir: 'memory://x' });
   });

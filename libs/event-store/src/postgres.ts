@@ -78,3 +78,25 @@ export function postgresReadiness(db: AnyKysely): { name: 'postgres'; check(): P
     },
   };
 }
+
+/** What a database's settings say about a commit surviving a crash of its server. */
+export type CommitDurability = Readonly<{
+  /** `fsync`: off means a crash can lose or corrupt anything written since the last checkpoint. */
+  fsync: string;
+  /** `synchronous_commit`: off means a commit is acknowledged before its WAL reaches the disk. */
+  synchronousCommit: string;
+  /** Both on (any synchronous_commit but off keeps a commit on the server's own disk). */
+  durable: boolean;
+}>;
+
+/**
+ * Reads `fsync` and `synchronous_commit` as the sessions of `db` see them
+ * (a connection string's `options` or a role's settings can change them).
+ * The ledger answers a request only once its event is committed; these
+ * say whether "committed" survives a crash of the database's machine.
+ */
+export async function commitDurability(db: AnyKysely): Promise<CommitDurability> {
+  const { rows } = await sql<{ fsync: string; synchronous_commit: string }>`select current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit`.execute(db);
+  const row = rows[0]!;
+  return { fsync: row.fsync, synchronousCommit: row.synchronous_commit, durable: row.fsync === 'on' && row.synchronous_commit !== 'off' };
+}

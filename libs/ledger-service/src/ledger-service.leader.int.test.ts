@@ -3,7 +3,9 @@ import { sql } from 'kysely';
 import type { Logger } from '@kmsgrid/config';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { APPLICATIONS, countGroupStreamId } from '@kmsgrid/ledger-domain';
+import { createEventStore, createPostgresDb } from '@kmsgrid/event-store';
 import { LedgerServiceError } from './errors.js';
+import { createLedgerService } from './ledger-service.js';
 import { LedgerTestEnv, countEvents, dumpProjections, realPostgres } from './testing/backends.js';
 import { ManualClock, day, guid, recordRequest } from './testing/fixtures.js';
 import { createWriterLock, writerLockKey } from './writer-lock.js';
@@ -161,5 +163,31 @@ describe('commit failures', () => {
     expect(live.clients).toHaveLength(3);
     await ledger.rebuildProjections();
     expect(await dumpProjections(env.db, schema)).toEqual(live);
+  });
+});
+
+describe('a database that does not make commits durable', () => {
+  it('is named in a warning when the ledger starts writing; a durable one is not', async () => {
+    const { store } = await env.freshSchema();
+    const lines: string[] = [];
+    const capture = (level: string) => (msg: string, fields?: Record<string, unknown>) => lines.push(`${level} ${msg} ${JSON.stringify(fields ?? {})}`);
+    const log: Logger = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error'), child: () => log };
+    const url = new URL(env.backend.connectionString);
+    url.searchParams.set('options', '-c synchronous_commit=off');
+    const careless = createPostgresDb<unknown>({ connectionString: url.toString(), max: 2 });
+    try {
+      const ledger = createLedgerService({ db: careless.db, store: createEventStore(careless.db, { schema: store.schema }), log, leader: { retryMs: 50 } });
+      await ledger.start();
+      await ledger.stop();
+      expect(lines.filter((l) => l.startsWith('warn the database does not make commits durable'))).toEqual([
+        expect.stringContaining('"fsync":"on","synchronousCommit":"off"'),
+      ]);
+    } finally {
+      await careless.close();
+    }
+    lines.length = 0;
+    const durable = env.service(store, { log });
+    await durable.start();
+    expect(lines.filter((l) => l.includes('durable'))).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import {
   type LedgerRecordRequest,
   type LedgerStatusReply,
 } from '@kmsgrid/contracts';
-import { migrateToLatest, type EventMetadata, type EventStore, type StreamAppend } from '@kmsgrid/event-store';
+import { commitDurability, migrateToLatest, type EventMetadata, type EventStore, type StreamAppend } from '@kmsgrid/event-store';
 import {
   COUNT_GROUP_CATEGORY,
   countGroupStreamId,
@@ -267,6 +267,7 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
   async function becomeLeader(): Promise<void> {
     await migrateToLatest(opts.db, { schema });
     await migrateLedger(opts.db, { schema });
+    await warnIfNotDurable();
     await reload();
     if (stopRequested) {
       await lock.release();
@@ -276,6 +277,17 @@ export function createLedgerService(opts: LedgerServiceOptions): LedgerService {
     log.info('elected ledger writer', { schema, groups: states.size });
     emit(true);
     resolveStarted?.();
+  }
+
+  /** The ledger answers once a request is committed: say so when a commit would not survive a crash. */
+  async function warnIfNotDurable(): Promise<void> {
+    const d = await commitDurability(opts.db);
+    if (!d.durable) {
+      log.warn('the database does not make commits durable (fsync or synchronous_commit off): a crash of its server can lose activations already answered', {
+        fsync: d.fsync,
+        synchronousCommit: d.synchronousCommit,
+      });
+    }
   }
 
   function lostLeadership(err: unknown): void {
