@@ -5,6 +5,7 @@ import { context, type Tracer } from '@opentelemetry/api';
 import { ConfigError, type Env, type ListenAddress, type Logger } from '@kmsgrid/config';
 import { ACTIVATION_RPCS } from '@kmsgrid/contracts';
 import {
+  EVENT_STORE_UPDATED_TABLES,
   createEventStore,
   createOutboxRelay,
   createPostgresDb,
@@ -19,7 +20,7 @@ import {
 } from '@kmsgrid/event-store';
 import { readDnsRegistrarConfig, startDnsRegistrar, type DnsRegistrar, type DnsRegistrarConfig } from '@kmsgrid/dns-registrar';
 import { createIngressServer, type IngressServer } from '@kmsgrid/ingress-server';
-import { createLedgerService, ledgerMetrics, serveLedger, type LedgerService } from '@kmsgrid/ledger-service';
+import { LEDGER_UPDATED_TABLES, createLedgerService, ledgerMetrics, serveLedger, type LedgerService } from '@kmsgrid/ledger-service';
 import { parsePolicyConfig } from '@kmsgrid/policy-domain';
 import { startPolicyRuntime, type PolicyRuntime } from '@kmsgrid/policy-service';
 import { extractTraceContext, getTracer } from '@kmsgrid/telemetry';
@@ -209,7 +210,9 @@ async function openStorage(config: KmsgridConfig, log: Logger, watch: Pick<Embed
   const dataDir = join(config.dataDir, 'pg');
   // On a worker thread: PGlite runs each statement synchronously on the thread that calls it,
   // which on the main thread would stop every KMS socket for each commit and admin query.
-  const { db, close } = await openEmbeddedDb({ dataDir, thread: 'worker', ...watch });
+  // PGlite has no autovacuum: the tables updated in place are vacuumed before each checkpoint.
+  const vacuumTables = [...EVENT_STORE_UPDATED_TABLES, ...LEDGER_UPDATED_TABLES].map((t) => `${config.schema}.${t}`);
+  const { db, close } = await openEmbeddedDb({ dataDir, thread: 'worker', vacuumTables, ...watch });
   log.info('embedded Postgres (PGlite) up', { dataDir, thread: 'worker' });
   return { db, close, embedded: true };
 }

@@ -45,6 +45,16 @@ export type EmbeddedDbOptions = Readonly<{
    * `onLost`'s probe if the database is gone).
    */
   checkpointIntervalMs?: number;
+  /**
+   * Tables (`schema.table`) to VACUUM before each checkpoint: those whose
+   * rows are updated or deleted. PGlite has no autovacuum either: every
+   * update leaves a dead row version and, when an indexed column changes,
+   * a new entry in every index, and nothing reclaims them (the all-in-one's
+   * `clients` with 1,000 rows renewed 66 times each: 1.9 MB of heap and
+   * 6.6 MB per listing index). A failed VACUUM (a table not migrated yet) is
+   * left to the next round.
+   */
+  vacuumTables?: readonly string[];
 }>;
 
 /** The embedded database was lost for good (see EmbeddedDbOptions.onLost). */
@@ -77,7 +87,12 @@ export async function openEmbeddedDb<DB>(opts: EmbeddedDbOptions = {}): Promise<
   const db = new Kysely<DB>({ dialect: new PgliteDialect({ session, closeOnDestroy: true }) });
   const onLost = opts.onLost;
   const probe = onLost === undefined ? undefined : probeDb(db, opts.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, (err) => lost?.(err));
-  const checkpoints = every(opts.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, () => sql`checkpoint`.execute(db));
+  const vacuumTables = opts.vacuumTables ?? [];
+  const checkpoints = every(opts.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, async () => {
+    // One statement per table (VACUUM runs outside a transaction, and one missing table must not stop the others).
+    for (const table of vacuumTables) await sql`vacuum ${sql.table(table)}`.execute(db).catch(() => undefined);
+    await sql`checkpoint`.execute(db);
+  });
   if (onLost !== undefined) {
     lost = (err) => {
       lost = undefined;

@@ -18,6 +18,7 @@ export type {
 } from './event-store.js';
 export { DEFAULT_SCHEMA, migrateToLatest } from './schema/migrate.js';
 export type { EventStoreTables } from './schema/tables.js';
+export { EVENT_STORE_UPDATED_TABLES } from './schema/tables.js';
 export { DEFAULT_SUBJECT_PREFIX, EVENT_HEADERS, decodeEventMessage, encodeEventMessage, eventSubject } from './event-message.js';
 export type { EventMessage, EventMessageBody } from './event-message.js';
 export { RelayPublishError, createOutboxRelay, ensureEventsStream } from './outbox-relay.js';

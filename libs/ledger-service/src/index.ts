@@ -7,6 +7,7 @@ export { LEDGER_ERRORS, LedgerServiceError, toLedgerError, toServiceError, ledge
 export type { LedgerErrorCode } from './errors.js';
 export { migrateLedger, LEDGER_MIGRATION_TABLE, LEDGER_MIGRATION_LOCK_TABLE } from './schema/migrate.js';
 export type { LedgerTables, LedgerDatabase } from './schema/ledger-tables.js';
+export { LEDGER_UPDATED_TABLES } from './schema/ledger-tables.js';
 export type { ClientsTable, Int8 } from './schema/clients.table.js';
 export type { CountGroupsTable } from './schema/count-groups.table.js';
 export type { RequestStatsTable } from './schema/request-stats.table.js';

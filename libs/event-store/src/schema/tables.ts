@@ -33,3 +33,6 @@ export interface EventStoreTables {
   streams: StreamsTable;
   checkpoints: CheckpointsTable;
 }
+
+/** The event store's tables whose rows are updated in place (events are only ever inserted): what needs VACUUM. */
+export const EVENT_STORE_UPDATED_TABLES = ['streams', 'checkpoints'] as const satisfies readonly (keyof EventStoreTables)[];

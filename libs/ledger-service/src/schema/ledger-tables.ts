@@ -12,3 +12,6 @@ export interface LedgerTables {
 
 /** Projections plus the event store's tables (the restore reads `streams`). */
 export type LedgerDatabase = LedgerTables & Pick<EventStoreTables, 'streams'>;
+
+/** The ledger's tables, every one updated in place by each batch: what needs VACUUM. */
+export const LEDGER_UPDATED_TABLES = ['clients', 'count_groups', 'request_stats'] as const satisfies readonly (keyof LedgerTables)[];
