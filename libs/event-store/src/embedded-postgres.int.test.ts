@@ -76,6 +76,18 @@ describe.each(['main', 'worker'] as const)('openEmbeddedDb on the %s thread: onL
     expect(vacuumed).toBeLessThan(bloated / 2);
   });
 
+  it('freezes the whole database once its transaction age passes freezeAfterXidAge (nothing else would, in single-user mode)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kmsgrid-embedded-freeze-'));
+    const embedded = await openEmbeddedDb<unknown>({ dataDir: join(dir, 'pg'), thread, checkpointIntervalMs: 100, freezeAfterXidAge: 500 });
+    opened.push({ dir, embedded });
+    const age = async () => (await sql<{ age: number }>`select age(datfrozenxid) as age from pg_database where datname = current_database()`.execute(embedded.db)).rows[0]!.age;
+    await sql`create table t (x int)`.execute(embedded.db);
+    // Each statement on its own is a transaction with an id: 600 of them age the database past 500
+    // (it stays at 600 and more without the freeze; a round may freeze while they run).
+    for (let i = 0; i < 600; i++) await sql`insert into t values (${i})`.execute(embedded.db);
+    await expect.poll(age, { timeout: 5000, interval: 100 }).toBeLessThan(500);
+  });
+
   it('is not called for a statement that fails on its own, nor by close()', async () => {
     const lost: Error[] = [];
     const { embedded } = await open((err) => lost.push(err));

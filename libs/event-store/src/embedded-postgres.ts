@@ -55,6 +55,19 @@ export type EmbeddedDbOptions = Readonly<{
    * left to the next round.
    */
   vacuumTables?: readonly string[];
+  /**
+   * Transaction age of the database past which a round runs `VACUUM
+   * (FREEZE)` over the whole database before its checkpoint (default
+   * 100,000,000). PGlite runs Postgres in single-user mode, where nothing
+   * freezes old rows (no autovacuum) and nothing stops at the wraparound
+   * limit either (only a server refuses new transactions there): after
+   * about 2 billion transactions unfrozen rows would silently vanish. The
+   * all-in-one spends a transaction or two per batch: centuries at an
+   * organisation's steady rate, about five months flat out. The freeze is
+   * a pause of the one session as long as a scan of the whole database,
+   * once per 100 million transactions.
+   */
+  freezeAfterXidAge?: number;
 }>;
 
 /** The embedded database was lost for good (see EmbeddedDbOptions.onLost). */
@@ -64,6 +77,7 @@ export class EmbeddedDbLostError extends Error {
 
 const DEFAULT_PROBE_INTERVAL_MS = 5000;
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
+const DEFAULT_FREEZE_AFTER_XID_AGE = 100_000_000;
 const RETRY_PROBE_MS = 1000;
 /** Probes failing in a row that make the database lost (a failed probe is tried once more first). */
 const FAILED_PROBES = 2;
@@ -88,9 +102,12 @@ export async function openEmbeddedDb<DB>(opts: EmbeddedDbOptions = {}): Promise<
   const onLost = opts.onLost;
   const probe = onLost === undefined ? undefined : probeDb(db, opts.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, (err) => lost?.(err));
   const vacuumTables = opts.vacuumTables ?? [];
+  const freezeAfter = opts.freezeAfterXidAge ?? DEFAULT_FREEZE_AFTER_XID_AGE;
   const checkpoints = every(opts.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS, async () => {
     // One statement per table (VACUUM runs outside a transaction, and one missing table must not stop the others).
     for (const table of vacuumTables) await sql`vacuum ${sql.table(table)}`.execute(db).catch(() => undefined);
+    const { rows } = await sql<{ age: number }>`select age(datfrozenxid) as age from pg_database where datname = current_database()`.execute(db);
+    if ((rows[0]?.age ?? 0) > freezeAfter) await sql`vacuum (freeze)`.execute(db);
     await sql`checkpoint`.execute(db);
   });
   if (onLost !== undefined) {
