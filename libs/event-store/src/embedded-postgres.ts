@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, sql } from 'kysely';
+import { lockDataDir } from './data-dir-lock.js';
 import { PgliteDialect } from './pglite-dialect.js';
 import { createPglite, localSession, type PgliteSession } from './pglite-session.js';
 import { asError } from './pglite-thread-protocol.js';
@@ -92,12 +93,12 @@ const FAILED_PROBES = 2;
  * const { db, close } = await openEmbeddedDb<DB>({ dataDir: './data/pg' });
  */
 export async function openEmbeddedDb<DB>(opts: EmbeddedDbOptions = {}): Promise<EmbeddedDb<DB>> {
-  if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
   let lost: ((err: Error) => void) | undefined;
-  const session =
+  const { value: session, release } = await lockedOpen(opts.dataDir, async () =>
     opts.thread === 'worker'
       ? await startPgliteWorker({ ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }), onExit: (err) => lost?.(err) })
-      : localSession(await createPglite(opts.dataDir));
+      : localSession(await createPglite(opts.dataDir)),
+  );
   const db = new Kysely<DB>({ dialect: new PgliteDialect({ session, closeOnDestroy: true }) });
   const onLost = opts.onLost;
   const probe = onLost === undefined ? undefined : probeDb(db, opts.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS, (err) => lost?.(err));
@@ -126,8 +127,26 @@ export async function openEmbeddedDb<DB>(opts: EmbeddedDbOptions = {}): Promise<
     checkpoints.stop();
     await db.destroy();
     if (!session.closed) await session.close();
+    await release();
   };
   return { db, session, close: () => (closing ??= close()) };
+}
+
+/**
+ * Runs `open` on `dataDir` (created if missing) holding its lock
+ * ({@link lockDataDir}: one process per data directory); the lock is
+ * released if `open` fails. An in-memory database (no directory) has none.
+ */
+async function lockedOpen<T>(dataDir: string | undefined, open: () => Promise<T>): Promise<{ value: T; release: () => Promise<void> }> {
+  if (!dataDir) return { value: await open(), release: async () => undefined };
+  await mkdir(dataDir, { recursive: true });
+  const lock = await lockDataDir(dataDir);
+  try {
+    return { value: await open(), release: () => lock.release() };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
 }
 
 /**
@@ -220,14 +239,14 @@ export type EmbeddedPostgresOptions = Readonly<{
  * const { db } = createPostgresDb({ connectionString: pgl.connectionString, max: pgl.maxPoolSize });
  */
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
-  if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
-  const pglite = await createPglite(opts.dataDir);
+  const { value: pglite, release } = await lockedOpen(opts.dataDir, () => createPglite(opts.dataDir));
   const host = opts.host ?? '127.0.0.1';
   const server = new PGLiteSocketServer({ db: pglite, host, port: opts.port ?? 0, maxConnections: opts.maxConnections ?? 4 });
   try {
     await server.start();
   } catch (e) {
     await pglite.close();
+    await release();
     throw e;
   }
   const port = Number(server.getServerConn().split(':').pop());
@@ -241,6 +260,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
       stopped = true;
       await server.stop();
       await pglite.close();
+      await release();
     },
   };
 }

@@ -29,6 +29,8 @@ export type { ProjectionDefinition, ProjectionRunner } from './projection.js';
 export { backoffDelay } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';
 export { EmbeddedDbLostError, openEmbeddedDb, startEmbeddedPostgres } from './embedded-postgres.js';
+export { DataDirInUseError, lockDataDir } from './data-dir-lock.js';
+export type { DataDirLock } from './data-dir-lock.js';
 export type { EmbeddedDb, EmbeddedDbOptions, EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
 export { PgliteDialect, PgliteDialectError } from './pglite-dialect.js';
 export type { PgliteDialectConfig } from './pglite-dialect.js';

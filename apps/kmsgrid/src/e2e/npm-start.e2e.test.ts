@@ -1,7 +1,8 @@
 // `npm start` on a fresh clone: the bundled all-in-one with only the listen
 // addresses and a data directory (no DATABASE_URL, no NATS_URL: embedded
 // PGlite, in-process transport), activated by the kms-client CLI, stopped by
-// SIGTERM. And a bad configuration stops start-up with exit code 2.
+// SIGTERM; a second one on the same data directory is refused. And a bad
+// configuration stops start-up with exit code 2.
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,12 @@ describe('node dist/apps/kmsgrid/main.js (npm start)', () => {
     expect(result.connections[0]?.requests[0]?.response?.count).toBe(1);
     const office = await kmsClient([`127.0.0.1:${port}`, '-l', 'Office Professional Plus 2019', '-n', '2']);
     expect(office.code, office.output).toBe(0);
+
+    // A second kmsgrid on the same data directory (started twice by mistake) must not open it too:
+    // both would write the one database and both would be the ledger's single writer.
+    const twice = spawnBundle('apps/kmsgrid', { KMSGRID_LISTEN: '127.0.0.1:0', KMSGRID_HTTP_LISTEN: '127.0.0.1:0', KMSGRID_DATA_DIR: dataDir }, [], 'kmsgrid-twice');
+    expect((await twice.exited).code).toBe(1);
+    expect(twice.output()).toContain(`is in use by another process (pid ${host.child.pid})`);
 
     host.signal('SIGTERM');
     expect(await host.exited).toEqual({ code: 0, signal: null });
