@@ -1,7 +1,7 @@
 import type { BenchOptions } from './args.js';
 import { runBench, type BenchDeps, type BenchReport, type LevelReport } from './bench.js';
 import { describeMachine } from './machine.js';
-import { hostOverGenerator } from './report.js';
+import { fmt as f, hostOverGenerator, table } from './report.js';
 
 /** The two builds an A/B run compares: A is the last commit, B the working tree. */
 export type AbSide = 'head' | 'worktree';
@@ -117,13 +117,6 @@ export async function runAb(options: BenchOptions, deps: BenchDeps, run: typeof 
   }
   const label = pairs[0]?.head.label ?? options.scenario;
   return { tool: 'kms-bench', mode: 'ab', label, command: deps.command, pairs, levels: summarizeAb(pairs), ...(aborted !== undefined && { aborted }) };
-}
-
-const f = (n: number | undefined, digits: number): string => (n === undefined ? '-' : n.toFixed(digits));
-
-function table(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => c.padStart(widths[i]!)).join('  ')).join('\n');
 }
 
 /** The human-readable A/B report. */

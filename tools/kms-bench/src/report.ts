@@ -2,7 +2,8 @@ import { ERROR_KINDS } from './activation.js';
 import type { BenchReport, LevelReport } from './bench.js';
 import { describeMachine } from './machine.js';
 
-const fmt = (n: number | undefined, digits = 1): string => (n === undefined ? '-' : n.toFixed(digits));
+/** A figure with `digits` decimals, `-` when unknown. */
+export const fmt = (n: number | undefined, digits = 1): string => (n === undefined ? '-' : n.toFixed(digits));
 const fmtRate = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 
 /** Errors of a level as "timeout 3, hresult 2 (0xC004F042 2)"; "0" when none. */
@@ -33,7 +34,8 @@ export function hostOverGenerator(r: BenchReport, l: LevelReport): number | unde
   return l.hostCpuUsPerActivation / l.generatorCpuUsPerActivation;
 }
 
-function table(rows: string[][]): string {
+/** Right-aligned columns (the last one left as it is), two spaces apart. */
+export function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
